@@ -1,0 +1,14 @@
+"""sklearn_physgen: scikit-learn compatible deep generative models and
+semi-supervised anomaly detectors for physics data."""
+
+from ._autoencoders import Autoencoder, VariationalAutoencoder
+from ._base import TrainingDivergedError
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Autoencoder",
+    "TrainingDivergedError",
+    "VariationalAutoencoder",
+    "__version__",
+]

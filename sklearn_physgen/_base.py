@@ -1,0 +1,547 @@
+"""Shared machinery of every torch-backed estimator in sklearn_physgen.
+
+Each public estimator is a scikit-learn estimator on the outside and a skorch
+net on the inside.  This module holds what they all need, written once:
+
+- input validation with scikit-learn's ``validate_data`` and clear errors;
+- resolution of ``random_state`` and ``device`` inside ``fit`` only, with the
+  global NumPy / torch random state left untouched;
+- a skorch :class:`~skorch.NeuralNet` that batches from in-memory tensors
+  instead of a per-sample ``DataLoader`` and whose loss is a criterion called
+  as ``criterion(module, X_batch, y_batch)``;
+- callbacks for early stopping, a tqdm progress bar and a divergence guard;
+- batched inference, CPU-safe pickling, and the outlier-detector conventions
+  of scikit-learn (``score_samples`` higher = more normal,
+  ``decision_function = score_samples - offset_``, ``predict`` in {-1, +1}).
+"""
+
+import copy
+import functools
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+#: Rows per forward pass at prediction time.
+INFERENCE_BATCH_SIZE = 8192
+
+ACTIVATIONS = {
+    "identity": torch.nn.Identity,
+    "logistic": torch.nn.Sigmoid,
+    "tanh": torch.nn.Tanh,
+    "relu": torch.nn.ReLU,
+    "elu": torch.nn.ELU,
+    "gelu": torch.nn.GELU,
+}
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised when the training loss of an estimator becomes NaN or infinite."""
+
+
+# ----------------------------------------------------------------------------
+# Small building blocks
+# ----------------------------------------------------------------------------
+
+
+def make_mlp(layer_sizes, activation="relu"):
+    """Fully connected network ``layer_sizes[0] -> ... -> layer_sizes[-1]``.
+
+    ``activation`` follows every layer but the last one, which stays linear.
+    """
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out))
+        if i < len(layer_sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return torch.nn.Sequential(*layers)
+
+
+def build_user_module(spec, name):
+    """A fresh copy of a user-supplied module.
+
+    ``spec`` is either a ``torch.nn.Module`` instance, deep-copied so that the
+    estimator parameter is never trained in place (a pre-trained module keeps
+    its weights as a starting point), or a zero-argument callable such as a
+    module class or ``functools.partial``, called under the estimator's seeded
+    random state so that ``random_state`` controls the initial weights.
+    """
+    if isinstance(spec, torch.nn.Module):
+        return copy.deepcopy(spec)
+    module = spec()
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(
+            f"{name} must be a torch.nn.Module or a callable returning one; "
+            f"calling it returned {type(module).__name__}."
+        )
+    return module
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into a concrete torch device string."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device; use 'cpu', 'cuda', "
+            "'cuda:<index>' or 'auto'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='cpu' or device='auto'."
+        )
+    return str(resolved)
+
+
+class seeded_torch:
+    """Context manager: seed torch's global RNG, restore it on exit.
+
+    torch initialises layers and draws dropout / reparameterisation noise from
+    its global generator; forking it keeps ``fit`` repeatable for a given seed
+    without changing the random state the user's own code sees.
+    """
+
+    def __init__(self, seed, device="cpu"):
+        self.seed = seed
+        device = torch.device(device)
+        self.devices = []
+        if device.type == "cuda":
+            self.devices = [device.index if device.index is not None else 0]
+        self._fork = None
+
+    def __enter__(self):
+        self._fork = torch.random.fork_rng(devices=self.devices)
+        self._fork.__enter__()
+        torch.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._fork.__exit__(*exc_info)
+
+
+# ----------------------------------------------------------------------------
+# In-memory batching for skorch
+# ----------------------------------------------------------------------------
+
+
+class InMemoryDataset(torch.utils.data.Dataset):
+    """Tensors already on the training device; ``y`` may be ``None``."""
+
+    def __init__(self, X, y=None):
+        self.X = X
+        self.y = y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.X[index], (None if self.y is None else self.y[index])
+
+    def subset(self, indices):
+        indices = torch.as_tensor(indices, device=self.X.device)
+        return InMemoryDataset(
+            self.X[indices], None if self.y is None else self.y[indices]
+        )
+
+
+class TensorBatchIterator:
+    """Mini-batches ``(X_batch, y_batch)`` by indexing whole tensors.
+
+    One tensor index per batch replaces the per-sample ``__getitem__`` and
+    collate calls of a ``DataLoader``, which dominate the cost of training a
+    small network on tabular data.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        n_samples = len(X)
+        if self.shuffle:
+            order = torch.randperm(n_samples, generator=self.generator).to(X.device)
+            for start in range(0, n_samples, self.batch_size):
+                index = order[start : start + self.batch_size]
+                yield X[index], (None if y is None else y[index])
+        else:
+            for start in range(0, n_samples, self.batch_size):
+                stop = start + self.batch_size
+                yield X[start:stop], (None if y is None else y[start:stop])
+
+
+class RandomSplit:
+    """skorch ``train_split``: hold out a random ``fraction`` for validation."""
+
+    def __init__(self, fraction, seed):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n_samples = len(dataset)
+        n_valid = max(1, int(round(self.fraction * n_samples)))
+        if n_valid >= n_samples:
+            raise ValueError(
+                f"validation_fraction={self.fraction} leaves no training sample "
+                f"out of {n_samples}; lower it or pass more samples."
+            )
+        order = np.random.RandomState(self.seed).permutation(n_samples)
+        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+
+
+class PhysgenNet(NeuralNet):
+    """skorch net whose criterion computes the whole training objective.
+
+    The criterion is called as ``criterion_(module_, X_batch, y_batch)`` and
+    returns a scalar loss, so a model's objective (reconstruction error, an
+    ELBO, an adversarial or (1+eps) loss) lives in one small ``torch.nn.Module``
+    next to the network it trains.
+    """
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        X_batch, y_batch = batch
+        loss = self.criterion_(self.module_, X_batch, y_batch)
+        loss.backward()
+        return {"loss": loss, "y_pred": None}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        X_batch, y_batch = batch
+        with torch.no_grad():
+            loss = self.criterion_(self.module_, X_batch, y_batch)
+        return {"loss": loss, "y_pred": None}
+
+    def __setstate__(self, state):
+        # A net trained on a GPU loads onto the CPU of a machine without one.
+        if torch.device(state["device"]).type == "cuda" and not torch.cuda.is_available():
+            state["device"] = "cpu"
+        super().__setstate__(state)
+
+
+class DivergenceGuard(Callback):
+    """Stop training with a clear error as soon as an epoch's loss is not finite."""
+
+    def __init__(self, estimator_name):
+        self.estimator_name = estimator_name
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            if key in row and not np.isfinite(row[key]):
+                raise TrainingDivergedError(
+                    f"{self.estimator_name} training diverged at epoch "
+                    f"{row['epoch']}: {key} is {row[key]}. Lower learning_rate, "
+                    "standardise the features (e.g. StandardScaler) or check the "
+                    "input for extreme values."
+                )
+
+
+class EpochProgressBar(Callback):
+    """One tqdm bar per ``fit``, advancing once per epoch with the losses."""
+
+    def __init__(self, total, desc):
+        self.total = total
+        self.desc = desc
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.total, desc=self.desc, unit="epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self.bar_.set_postfix(
+            {k: f"{row[k]:.4g}" for k in ("train_loss", "valid_loss") if k in row},
+            refresh=False,
+        )
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+# ----------------------------------------------------------------------------
+# The estimator base
+# ----------------------------------------------------------------------------
+
+
+class BaseTorchEstimator(BaseEstimator):
+    """Base class of every torch-backed estimator.
+
+    Subclasses list their hyperparameters in ``__init__`` (storing them and
+    nothing else), extend ``_parameter_constraints``, and implement
+
+    - ``_build_module(n_features)``: the network to train, a ``torch.nn.Module``;
+    - ``_build_criterion()``: a ``torch.nn.Module`` whose
+      ``forward(module, X, y)`` returns the scalar training loss.
+
+    ``fit`` then calls :meth:`_validate_fit_data` and :meth:`_fit_net`, which
+    train through skorch and set ``net_``, ``history_``, ``loss_curve_``,
+    ``validation_loss_curve_``, ``n_iter_`` and ``device_``.
+    """
+
+    _parameter_constraints = {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": [Interval(Integral, 0, 2, closed="both")],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # -- input ---------------------------------------------------------------
+
+    def _validate_fit_data(self, X):
+        """Validate training data and record ``n_features_in_``."""
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
+        return _check_float32_range(X)
+
+    def _validate_predict_data(self, X):
+        """Validate data at prediction time against the fitted input."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return _check_float32_range(X)
+
+    # -- training ------------------------------------------------------------
+
+    def _fit_net(self, X, y=None):
+        """Train a fresh module on ``X`` (and optional ``y``) through skorch."""
+        rng = check_random_state(self.random_state)
+        self.device_ = resolve_device(self.device)
+        torch_seed = int(rng.randint(np.iinfo(np.int32).max))
+        split_seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        with seeded_torch(torch_seed, self.device_):
+            module = self._build_module(X.shape[1])
+            criterion = self._build_criterion()
+            dataset = InMemoryDataset(
+                self._to_tensor(X),
+                None if y is None else torch.as_tensor(y, device=self.device_),
+            )
+            net = PhysgenNet(
+                module=module,
+                criterion=criterion,
+                optimizer=torch.optim.Adam,
+                optimizer__weight_decay=self.weight_decay,
+                lr=self.learning_rate,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                dataset=InMemoryDataset,
+                iterator_train=functools.partial(
+                    TensorBatchIterator,
+                    shuffle=True,
+                    generator=torch.Generator().manual_seed(torch_seed),
+                ),
+                iterator_valid=TensorBatchIterator,
+                train_split=(
+                    RandomSplit(self.validation_fraction, split_seed)
+                    if self.early_stopping
+                    else None
+                ),
+                callbacks=self._training_callbacks(),
+                verbose=int(self.verbose >= 2),
+                device=self.device_,
+            )
+            net.fit(dataset, None)
+
+        self.net_ = net
+        self.history_ = net.history
+        self.loss_curve_ = np.asarray(net.history[:, "train_loss"], dtype=float)
+        self.validation_loss_curve_ = (
+            np.asarray(net.history[:, "valid_loss"], dtype=float)
+            if self.early_stopping
+            else None
+        )
+        self.n_iter_ = len(net.history)
+        return net
+
+    def _training_callbacks(self):
+        name = type(self).__name__
+        callbacks = [("divergence_guard", DivergenceGuard(name))]
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=True,
+                    ),
+                )
+            )
+        if self.verbose == 1:
+            callbacks.append(("progress_bar", EpochProgressBar(self.max_epochs, name)))
+        for callback in copy.deepcopy(self.callbacks or []):
+            callbacks.append(callback)
+        return callbacks
+
+    # -- inference -----------------------------------------------------------
+
+    @property
+    def module_(self):
+        """The trained ``torch.nn.Module`` (``net_.module_``)."""
+        return self.net_.module_
+
+    def _to_tensor(self, X):
+        # torch.tensor copies, so read-only inputs (memmaps) are safe.
+        return torch.tensor(X, dtype=torch.float32, device=self.device_)
+
+    def _map_batches(self, function, X, batch_size=INFERENCE_BATCH_SIZE):
+        """Apply ``function(tensor_batch) -> tensor`` to ``X`` without gradients.
+
+        The module is put in evaluation mode; the result is a NumPy array in the
+        floating dtype of ``X``.
+        """
+        self.module_.eval()
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], batch_size):
+                batch = self._to_tensor(X[start : start + batch_size])
+                outputs.append(function(batch).cpu().numpy())
+        return np.concatenate(outputs).astype(X.dtype, copy=False)
+
+    def __setstate__(self, state):
+        device = state.get("device_")
+        if device is not None and torch.device(device).type == "cuda":
+            if not torch.cuda.is_available():
+                state["device_"] = "cpu"
+        super().__setstate__(state)
+
+
+def _check_float32_range(X):
+    """Reject values that become infinite when cast to the float32 of torch."""
+    if X.dtype == np.float64:
+        limit = np.finfo(np.float32).max
+        if np.abs(X).max(initial=0.0) > limit:
+            raise ValueError(
+                "Input X contains values too large for float32 "
+                f"(|x| > {limit:.3g}); rescale the features."
+            )
+    return X
+
+
+# ----------------------------------------------------------------------------
+# Outlier-detector conventions
+# ----------------------------------------------------------------------------
+
+
+class OutlierScoresMixin(OutlierMixin):
+    """scikit-learn's outlier API on top of a ``score_samples`` method.
+
+    ``score_samples`` is higher for more normal samples.  ``offset_`` is set at
+    the end of ``fit`` from the training scores:
+
+    - ``contamination='auto'``: Tukey's fence, ``offset_ = Q1 - 1.5 * IQR`` of
+      the training scores, so training samples that a box plot would mark as
+      outliers are predicted -1;
+    - ``contamination=c`` (float in (0, 0.5]): the ``c``-quantile of the
+      training scores, so a fraction ``c`` of the training data is predicted -1.
+    """
+
+    _parameter_constraints = {
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+    }
+
+    def _set_offset(self, training_scores):
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(training_scores, [25.0, 75.0])
+            self.offset_ = float(q1 - 1.5 * (q3 - q1))
+        else:
+            self.offset_ = float(
+                np.percentile(training_scores, 100.0 * self.contamination)
+            )
+
+    def decision_function(self, X):
+        """Shifted normality score: negative for predicted outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label samples as inliers (+1) or outliers (-1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to label.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 where ``decision_function(X) >= 0``, -1 elsewhere.
+        """
+        decision = self.decision_function(X)
+        return np.where(decision < 0, -1, 1)
+
+    def score(self, X, y=None):
+        """Mean normality score of ``X`` (higher is better).
+
+        Lets ``GridSearchCV`` and ``cross_val_score`` compare hyperparameters of
+        the unsupervised model without labels, as ``PCA.score`` does.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean of ``score_samples(X)``.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+
+def check_sample_size(n_samples):
+    """Validate ``n_samples`` of a ``sample`` call."""
+    if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+    return int(n_samples)
+
