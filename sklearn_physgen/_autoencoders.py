@@ -272,8 +272,11 @@ class Autoencoder(_BaseAutoencoder):
     >>> ae = Autoencoder(latent_dim=2, max_epochs=30, random_state=0).fit(X)
     >>> ae.transform(X).shape
     (500, 2)
-    >>> ae.predict(X[:5])
-    array([1, 1, 1, 1, 1])
+    >>> off_the_plane = 3 * rng.normal(size=(1, 6))
+    >>> bool(ae.score_samples(off_the_plane)[0] < ae.score_samples(X).min())
+    True
+    >>> ae.predict(off_the_plane)
+    array([-1])
     """
 
     _parameter_constraints = {
@@ -681,7 +684,7 @@ class ReconstructionLoss(torch.nn.Module):
         inputs = X
         if self.training and self.noise_std > 0:
             inputs = X + self.noise_std * torch.randn_like(X)
-        return ((module(inputs) - X) ** 2).mean()
+        return torch.nn.functional.mse_loss(module(inputs), X)
 
 
 _LOG_2PI = math.log(2.0 * math.pi)

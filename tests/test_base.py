@@ -1,0 +1,277 @@
+"""The shared torch/skorch machinery: validation, RNG, devices, training loop."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from skorch.callbacks import Callback
+from sklearn.exceptions import NotFittedError
+
+from sklearn_physgen import Autoencoder, TrainingDivergedError, VariationalAutoencoder
+from sklearn_physgen._base import (
+    InMemoryDataset,
+    RandomSplit,
+    TensorBatchIterator,
+    resolve_device,
+)
+
+ESTIMATORS = [Autoencoder, VariationalAutoencoder]
+
+
+def small_data(n_samples=200, n_features=5, seed=0):
+    return np.random.RandomState(seed).normal(size=(n_samples, n_features))
+
+
+def quick(Estimator, **params):
+    return Estimator(**{"max_epochs": 2, "device": "cpu", "random_state": 0, **params})
+
+
+# -- bad input ---------------------------------------------------------------------
+
+
+BAD_TRAINING_DATA = [
+    (np.array([[0.0, np.nan], [1.0, 2.0]] * 5), ValueError, "NaN"),
+    (np.array([[0.0, np.inf], [1.0, 2.0]] * 5), ValueError, "infinity"),
+    (sp.csr_matrix(np.eye(6)), TypeError, "Sparse data was passed"),
+    (np.arange(10.0), ValueError, "Expected 2D array"),
+    (np.empty((0, 3)), ValueError, "0 sample"),
+    (np.ones((1, 3)), ValueError, "1 sample"),
+    (np.array([["a", "b"], ["c", "d"]], dtype=object), ValueError, "could not convert"),
+    (np.ones((4, 2), dtype=complex), ValueError, "Complex data not supported"),
+    (np.full((4, 2), 1e300), ValueError, "too large for float32"),
+]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("X, error, message", BAD_TRAINING_DATA)
+def test_bad_training_data_gets_a_clear_error(Estimator, X, error, message):
+    with pytest.raises(error, match=message):
+        quick(Estimator).fit(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_bad_prediction_data_gets_a_clear_error(Estimator):
+    model = quick(Estimator).fit(small_data())
+    for method in ("score_samples", "decision_function", "predict", "transform"):
+        with pytest.raises(ValueError, match="X has 3 features, but .* expecting 5"):
+            getattr(model, method)(small_data(n_features=3))
+        with pytest.raises(ValueError, match="NaN"):
+            getattr(model, method)(np.full((2, 5), np.nan))
+        with pytest.raises(TypeError, match="Sparse data"):
+            getattr(model, method)(sp.csr_matrix(np.ones((2, 5))))
+    with pytest.raises(ValueError, match="latent_dim=2"):
+        model.inverse_transform(np.zeros((3, 5)))
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+            model.sample(bad)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_methods_before_fit_raise_not_fitted(Estimator):
+    model = Estimator()
+    X = small_data()
+    for method in ("score_samples", "decision_function", "predict", "transform",
+                   "inverse_transform", "sample", "score"):
+        args = () if method == "sample" else (X,)
+        with pytest.raises(NotFittedError):
+            getattr(model, method)(*args)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"latent_dim": 0}, "latent_dim"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"activation": "swish"}, "activation"),
+        ({"contamination": 0.7}, "contamination"),
+        ({"verbose": 3}, "verbose"),
+        ({"hidden_layer_sizes": (16, 0)}, "hidden_layer_sizes"),
+        ({"device": "tpu-ish"}, "not a valid torch device"),
+    ],
+)
+def test_bad_hyperparameters_get_a_clear_error(params, message):
+    with pytest.raises(ValueError, match=message):
+        quick(Autoencoder, **params).fit(small_data())
+
+
+def test_integer_and_float32_input_is_accepted():
+    X = np.random.RandomState(0).randint(0, 5, size=(100, 4))
+    model = quick(Autoencoder).fit(X)
+    assert model.transform(X).dtype == np.float64
+    assert model.transform(X.astype(np.float32)).dtype == np.float32
+
+
+# -- training loop -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_diverging_loss_stops_with_an_error_naming_the_epoch(Estimator):
+    # An absurd step size on well-scaled data: the weights overflow to NaN.
+    model = Estimator(learning_rate=1e9, activation="identity", max_epochs=50,
+                      random_state=0, device="cpu")
+    with pytest.raises(TrainingDivergedError, match=r"diverged at epoch \d+: "
+                       r"train_loss is nan"):
+        model.fit(small_data())
+    assert not hasattr(model, "offset_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_early_stopping_on_validation_split(Estimator):
+    X = small_data(n_samples=300)  # pure noise: the validation loss stalls
+    model = Estimator(
+        early_stopping=True, validation_fraction=0.2, n_iter_no_change=3,
+        max_epochs=500, learning_rate=1e-2, random_state=0, device="cpu",
+    ).fit(X)
+    assert model.n_iter_ < 500
+    assert model.validation_loss_curve_.shape == (model.n_iter_,)
+    assert np.isfinite(model.validation_loss_curve_).all()
+    # the validation split held out 20 % of the rows
+    assert model.history_[-1, "train_batch_count"] == 1  # 240 rows, batch 256
+    no_validation = quick(Estimator).fit(X)
+    assert no_validation.validation_loss_curve_ is None
+
+
+def test_validation_split_is_random_and_disjoint():
+    dataset = InMemoryDataset(torch.arange(20.0)[:, None])
+    train, valid = RandomSplit(0.25, seed=0)(dataset)
+    assert len(train) == 15 and len(valid) == 5
+    values = torch.cat([train.X, valid.X]).squeeze().sort().values
+    assert torch.equal(values, torch.arange(20.0))
+    assert not torch.equal(valid.X.squeeze(), torch.arange(15.0, 20.0))
+    with pytest.raises(ValueError, match="leaves no training sample"):
+        RandomSplit(0.99, seed=0)(InMemoryDataset(torch.zeros(2, 1)))
+
+
+def test_batch_iterator_covers_every_row_once_per_epoch():
+    X = torch.arange(10.0)[:, None]
+    y = torch.arange(10)
+    iterator = TensorBatchIterator(
+        InMemoryDataset(X, y), batch_size=4, shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert len(iterator) == 3
+    batches = list(iterator)
+    assert [len(xb) for xb, _ in batches] == [4, 4, 2]
+    rows = torch.cat([xb for xb, _ in batches]).squeeze()
+    assert sorted(rows.tolist()) == list(range(10))
+    assert not torch.equal(rows, X.squeeze())  # shuffled
+    for xb, yb in batches:  # X and y stay aligned
+        assert torch.equal(xb.squeeze().long(), yb)
+    in_order = TensorBatchIterator(InMemoryDataset(X), batch_size=4)
+    assert torch.equal(torch.cat([xb for xb, _ in in_order]), X)
+
+
+def test_verbose_levels(capsys):
+    X = small_data()
+    quick(Autoencoder, verbose=0).fit(X)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    quick(Autoencoder, verbose=1).fit(X)
+    captured = capsys.readouterr()
+    assert "Autoencoder" in captured.err and "2/2" in captured.err
+    quick(Autoencoder, verbose=2).fit(X)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out and "epoch" in captured.out
+
+
+def test_user_callbacks_run_and_are_not_modified():
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs_ = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs_ += 1
+
+    counter = CountEpochs()
+    model = quick(Autoencoder, max_epochs=4, callbacks=[("count", counter)]).fit(
+        small_data()
+    )
+    assert dict(model.net_.callbacks_)["count"].epochs_ == 4
+    assert not hasattr(counter, "epochs_")
+
+
+def test_fitted_skorch_net_and_history_are_exposed():
+    model = quick(Autoencoder, max_epochs=3).fit(small_data())
+    assert model.net_.module_ is model.module_
+    assert len(model.history_) == 3
+    np.testing.assert_allclose(model.loss_curve_, model.history_[:, "train_loss"])
+
+
+# -- random state ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_global_random_state_is_untouched(Estimator):
+    np.random.seed(7)
+    torch.manual_seed(7)
+    expected_numpy = np.random.rand(3)
+    expected_torch = torch.rand(3)
+    np.random.seed(7)
+    torch.manual_seed(7)
+    model = quick(Estimator, random_state=1).fit(small_data())
+    model.sample(3, random_state=2)
+    model.score_samples(small_data())
+    np.testing.assert_array_equal(np.random.rand(3), expected_numpy)
+    assert torch.equal(torch.rand(3), expected_torch)
+
+
+def test_random_state_instance_is_accepted():
+    rng = np.random.RandomState(0)
+    model = quick(Autoencoder, random_state=rng).fit(small_data())
+    assert np.isfinite(model.loss_curve_).all()
+
+
+# -- devices -----------------------------------------------------------------------
+
+
+def test_device_resolution():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ValueError, match="not a valid torch device"):
+        resolve_device("gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_device_is_resolved_in_fit_not_init():
+    model = Autoencoder(device="auto")
+    assert model.device == "auto" and not hasattr(model, "device_")
+    model.set_params(max_epochs=1).fit(small_data())
+    assert model.device_ in ("cpu", "cuda")
+
+
+def test_model_saved_from_gpu_loads_on_a_cpu_only_machine(monkeypatch):
+    # Simulate the pickle of a GPU-trained model: its device attributes say
+    # 'cuda'. On a machine without CUDA it must load onto the CPU, silently.
+    model = quick(Autoencoder).fit(small_data())
+    expected = model.score_samples(small_data())
+    model.device_ = "cuda"
+    model.net_.device = "cuda"
+    payload = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = pickle.loads(payload)
+    assert restored.device_ == "cpu" and restored.net_.device == "cpu"
+    np.testing.assert_array_equal(restored.score_samples(small_data()), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_cuda_training_and_loading_back_on_cpu(Estimator, monkeypatch):
+    X = small_data(n_samples=500)
+    model = Estimator(max_epochs=5, device="cuda", random_state=0).fit(X)
+    assert model.device_.startswith("cuda")
+    assert next(model.module_.parameters()).is_cuda
+    expected = model.score_samples(X)
+    payload = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = pickle.loads(payload)
+    assert restored.device_ == "cpu"
+    assert not next(restored.module_.parameters()).is_cuda
+    np.testing.assert_allclose(restored.score_samples(X), expected, rtol=1e-4, atol=1e-5)
