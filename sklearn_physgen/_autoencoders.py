@@ -45,7 +45,7 @@ class _BaseAutoencoder(
     _parameter_constraints = {
         **BaseTorchEstimator._parameter_constraints,
         **OutlierScoresMixin._parameter_constraints,
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "encoder": [torch.nn.Module, callable, None],
@@ -54,6 +54,11 @@ class _BaseAutoencoder(
 
     #: Number of encoder outputs per latent dimension (2 for mean and log-variance).
     _encoder_outputs_per_latent = 1
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
     @property
     def _n_features_out(self):

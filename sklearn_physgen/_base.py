@@ -15,6 +15,7 @@ net on the inside.  This module holds what they all need, written once:
   ``decision_function = score_samples - offset_``, ``predict`` in {-1, +1}).
 """
 
+import contextlib
 import copy
 import functools
 import math
@@ -24,6 +25,7 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
+from skorch.utils import TeeGenerator
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -120,30 +122,19 @@ def adam_implementation(device):
     return {"fused": True}
 
 
-class seeded_torch:
-    """Context manager: seed torch's global RNG, restore it on exit.
+@contextlib.contextmanager
+def seeded_torch(seed, device="cpu"):
+    """Seed torch's global RNG for the block and restore it afterwards.
 
     torch initialises layers and draws dropout / reparameterisation noise from
     its global generator; forking it keeps ``fit`` repeatable for a given seed
     without changing the random state the user's own code sees.
     """
-
-    def __init__(self, seed, device="cpu"):
-        self.seed = seed
-        device = torch.device(device)
-        self.devices = []
-        if device.type == "cuda":
-            self.devices = [device.index if device.index is not None else 0]
-        self._fork = None
-
-    def __enter__(self):
-        self._fork = torch.random.fork_rng(devices=self.devices)
-        self._fork.__enter__()
-        torch.manual_seed(self.seed)
-        return self
-
-    def __exit__(self, *exc_info):
-        return self._fork.__exit__(*exc_info)
+    device = torch.device(device)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
 
 
 # ----------------------------------------------------------------------------
@@ -244,6 +235,20 @@ class PhysgenNet(NeuralNet):
         loss.backward()
         return {"loss": loss, "y_pred": None}
 
+    def train_step(self, batch, **fit_params):
+        # skorch's version wraps this in an optimizer closure for LBFGS-style
+        # optimizers; Adam needs none, and the closure costs time every batch.
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        self._step_optimizer(None)
+        return step
+
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
         X_batch, y_batch = batch
@@ -298,6 +303,7 @@ class EpochProgressBar(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+        self.bar_ = None  # a finished bar is of no use, and tqdm does not pickle
 
 
 # ----------------------------------------------------------------------------
@@ -331,16 +337,9 @@ class BaseTorchEstimator(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "callbacks": [list, None],
         "random_state": ["random_state"],
-        "device": [str],
+        "device": [str, torch.device],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
     }
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        if tags.transformer_tags is not None:
-            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
     # -- input ---------------------------------------------------------------
 

@@ -169,9 +169,10 @@ def test_verbose_levels(capsys):
     quick(Autoencoder, verbose=0).fit(X)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
-    quick(Autoencoder, verbose=1).fit(X)
+    with_bar = quick(Autoencoder, verbose=1).fit(X)
     captured = capsys.readouterr()
     assert "Autoencoder" in captured.err and "2/2" in captured.err
+    pickle.loads(pickle.dumps(with_bar))  # the finished bar is not kept
     quick(Autoencoder, verbose=2).fit(X)
     captured = capsys.readouterr()
     assert "train_loss" in captured.out and "epoch" in captured.out
@@ -236,6 +237,13 @@ def test_device_resolution():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+def test_torch_device_objects_and_integer_layer_sizes_are_accepted():
+    model = quick(Autoencoder, device=torch.device("cpu"), hidden_layer_sizes=8)
+    model.fit(small_data())
+    assert model.device_ == "cpu"
+    assert model.module_.encoder[0].out_features == 8
 
 
 def test_device_is_resolved_in_fit_not_init():
