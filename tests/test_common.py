@@ -22,7 +22,6 @@ FLOAT32_BATCHING = (
 def expected_failed_checks(estimator):
     return {
         "check_methods_subset_invariance": FLOAT32_BATCHING,
-        "check_methods_sample_order_invariance": FLOAT32_BATCHING,
     }
 
 
