@@ -173,8 +173,8 @@ class Autoencoder(_BaseAutoencoder):
         Ignored for a side whose module is given by ``encoder``/``decoder``.
     latent_dim : int, default=2
         Dimension of the code.
-    activation : {'relu', 'tanh', 'logistic', 'identity', 'elu', 'gelu'}, \
-            default='relu'
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'elu', 'gelu', \
+            'leaky_relu'}, default='relu'
         Activation after every hidden layer. With ``'identity'`` the model is
         linear and learns the same subspace as ``PCA(latent_dim)``.
     noise_std : float, default=0.0
@@ -349,10 +349,10 @@ class Autoencoder(_BaseAutoencoder):
         """
         return self._fit_autoencoder(X)
 
-    def _build_module(self, n_features):
-        return AutoencoderNetwork(*self._build_encoder_decoder(n_features))
+    def _build_module(self, X):
+        return AutoencoderNetwork(*self._build_encoder_decoder(X.shape[1]))
 
-    def _build_criterion(self):
+    def _build_criterion(self, X):
         return ReconstructionLoss(self.noise_std)
 
     def _after_training(self, X):
@@ -408,8 +408,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
         Widths of the encoder's hidden layers; the decoder mirrors them.
     latent_dim : int, default=2
         Dimension of ``z``.
-    activation : {'relu', 'tanh', 'logistic', 'identity', 'elu', 'gelu'}, \
-            default='relu'
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'elu', 'gelu', \
+            'leaky_relu'}, default='relu'
         Activation after every hidden layer.
     beta : float, default=1.0
         Weight of the KL term in the training loss (β-VAE, Higgins et al.
@@ -586,12 +586,13 @@ class VariationalAutoencoder(_BaseAutoencoder):
         """
         return self._fit_autoencoder(X)
 
-    def _build_module(self, n_features):
+    def _build_module(self, X):
+        n_features = X.shape[1]
         encoder, decoder = self._build_encoder_decoder(n_features)
         fixed = None if self.decoder_variance == "learned" else self.decoder_variance
         return GaussianVAENetwork(encoder, decoder, n_features, fixed)
 
-    def _build_criterion(self):
+    def _build_criterion(self, X):
         return NegativeELBO(self.beta)
 
     def _after_training(self, X):

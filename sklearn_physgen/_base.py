@@ -41,6 +41,7 @@ ACTIVATIONS = {
     "relu": torch.nn.ReLU,
     "elu": torch.nn.ELU,
     "gelu": torch.nn.GELU,
+    "leaky_relu": torch.nn.LeakyReLU,
 }
 
 
@@ -53,14 +54,14 @@ class TrainingDivergedError(FloatingPointError):
 # ----------------------------------------------------------------------------
 
 
-def make_mlp(layer_sizes, activation="relu"):
+def make_mlp(layer_sizes, activation="relu", bias=True):
     """Fully connected network ``layer_sizes[0] -> ... -> layer_sizes[-1]``.
 
     ``activation`` follows every layer but the last one, which stays linear.
     """
     layers = []
     for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
-        layers.append(torch.nn.Linear(n_in, n_out))
+        layers.append(torch.nn.Linear(n_in, n_out, bias=bias))
         if i < len(layer_sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
     return torch.nn.Sequential(*layers)
@@ -221,6 +222,10 @@ class PhysgenNet(NeuralNet):
     next to the network it trains.
     """
 
+    def get_all_learnable_params(self):
+        # Only the module: a criterion with parameters trains them itself.
+        yield from self.module_.named_parameters()
+
     def _set_training(self, training=True):
         # skorch calls this every batch; walking the module tree each time
         # costs ~10 % of a small MLP's step, so only switch when needed.
@@ -317,9 +322,14 @@ class BaseTorchEstimator(BaseEstimator):
     Subclasses list their hyperparameters in ``__init__`` (storing them and
     nothing else), extend ``_parameter_constraints``, and implement
 
-    - ``_build_module(n_features)``: the network to train, a ``torch.nn.Module``;
-    - ``_build_criterion()``: a ``torch.nn.Module`` whose
-      ``forward(module, X, y)`` returns the scalar training loss.
+    - ``_build_module(X)``: the network to train, a ``torch.nn.Module``
+      (``X`` is the training data, for data-dependent initialisation);
+    - ``_build_criterion(X, **criterion_data)``: a ``torch.nn.Module`` whose
+      ``forward(module, X_batch, y_batch)`` returns the scalar training loss.
+      Data that every step draws from apart from the mini-batch (known
+      anomalies, say) reaches it through ``criterion_data``. Parameters of the
+      criterion (a jointly trained sampler) are optimised by the criterion
+      itself; skorch's optimizer updates the module only.
 
     ``fit`` then calls :meth:`_validate_fit_data` and :meth:`_fit_net`, which
     train through skorch and set ``net_``, ``history_``, ``loss_curve_``,
@@ -358,7 +368,7 @@ class BaseTorchEstimator(BaseEstimator):
 
     # -- training ------------------------------------------------------------
 
-    def _fit_net(self, X, y=None):
+    def _fit_net(self, X, y=None, **criterion_data):
         """Train a fresh module on ``X`` (and optional ``y``) through skorch."""
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
@@ -366,8 +376,8 @@ class BaseTorchEstimator(BaseEstimator):
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
 
         with seeded_torch(torch_seed, self.device_):
-            module = self._build_module(X.shape[1])
-            criterion = self._build_criterion()
+            module = self._build_module(X)
+            criterion = self._build_criterion(X, **criterion_data)
             dataset = InMemoryDataset(
                 self._to_tensor(X),
                 None if y is None else torch.as_tensor(y, device=self.device_),
