@@ -3,11 +3,14 @@ semi-supervised anomaly detectors for physics data."""
 
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._base import TrainingDivergedError
+from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Autoencoder",
+    "DeepSVDD",
+    "OnePlusEpsilonDetector",
     "TrainingDivergedError",
     "VariationalAutoencoder",
     "__version__",

@@ -1,0 +1,899 @@
+"""The (1+eps)-class anomaly detectors and their one-class deep baseline, Deep SVDD."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+from ._base import (
+    ACTIVATIONS,
+    BaseTorchEstimator,
+    OutlierScoresMixin,
+    build_user_module,
+    make_mlp,
+)
+
+SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
+
+
+
+class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
+    """(1+eps)-class anomaly detector (Borisyak et al., JMLR 21, 2020).
+
+    A classifier ``f(x) = sigmoid(g(x))`` is trained to output 1 on normal
+    data and 0 on *pseudo-anomalies* drawn from a broad distribution around
+    it, and, where some anomalies are known, 0 on those too. ``epsilon``
+    weighs the two sources of negatives: ``epsilon=0`` is a one-class method
+    (the known anomalies are ignored; ``g`` becomes a monotone function of the
+    normal density), ``epsilon=1`` an ordinary two-class classifier. In
+    between, known anomalies pull the decision boundary where they were seen,
+    and the pseudo-anomalies keep the classifier from extrapolating "normal"
+    into regions where no data was seen.
+
+    Four ways to draw pseudo-anomalies (``sampler``):
+
+    - ``'uniform'`` (brute-force OPE): uniform on a box around the training
+      data, ``margin`` times its range wider on each side. Simple and exact,
+      but in high dimension uniform points rarely land near the data.
+    - ``'hmc'`` (HMC EOPE): Hamiltonian Monte Carlo on the classifier's own
+      energy model ``P_f(x) = exp(g(x)) / Z``, with persistent chains and a
+      step size adapted toward ``hmc_target_acceptance``.
+    - ``'rmsprop'`` (RMSProp EOPE): a few RMSProp-normalised gradient-ascent
+      steps on ``g`` from persistent chains; a cheap approximate sampler.
+    - ``'deep'`` (Deep EOPE): a generator trained jointly to approximate
+      ``P_f`` by minimising ``KL(Q || P_f) = -E g(G(z)) - H(Q) + const``, with
+      a nearest-neighbour estimate of the entropy ``H(Q)``.
+
+    Parameters
+    ----------
+    epsilon : float in [0, 1], default=0.5
+        Weight of the known anomalies against the pseudo-anomalies. Ignored
+        (the fit is one-class) when ``y`` holds no known anomaly.
+    sampler : {'uniform', 'hmc', 'rmsprop', 'deep'}, default='uniform'
+        How pseudo-anomalies are drawn; see above.
+    hidden_layer_sizes : array-like of int, default=(128, 128)
+        Hidden layers of the default MLP classifier.
+    activation : str, default='elu'
+        Activation of the MLP classifier (``'relu'``, ``'elu'``, ``'tanh'``,
+        ...). A smooth one gives the energy samplers better gradients.
+    classifier : torch.nn.Module or callable, default=None
+        Your own network for ``g``: maps ``(batch, n_features)`` float32 to
+        ``(batch, 1)`` logits of being normal. Instances are deep-copied;
+        callables are called without arguments in every fit.
+    margin : float, default=0.1
+        The sampling box is the range of the training data widened by
+        ``margin`` times that range on each side. All samplers stay in it.
+    hmc_n_leapfrog_steps : int, default=5
+        Leapfrog steps per HMC transition.
+    hmc_step_size : float, default=0.1
+        Initial leapfrog step size (adapted during training).
+    hmc_target_acceptance : float, default=0.65
+        Acceptance rate the step size adapts toward.
+    rmsprop_n_steps : int, default=5
+        Gradient steps per training step for ``sampler='rmsprop'``.
+    rmsprop_step_size : float, default=0.1
+        Size of each RMSProp-normalised step, in units of the features.
+    chain_restart_probability : float, default=0.05
+        Per training step, the probability that a persistent chain restarts
+        from a uniform point of the box, so that the chains keep exploring.
+    energy_penalty : float, default=0.1
+        Energy samplers only: weight of ``mean g(x)^2`` over normal samples
+        and pseudo-anomalies, added to the loss. The ``log Z`` term is
+        unbounded below in the level of ``g``; without this penalty ``g``
+        drifts to large negative values, where known anomalies stop
+        contributing gradient.
+    generator_hidden_layer_sizes : array-like of int, default=(128, 128)
+        Hidden layers of the Deep EOPE generator.
+    generator_learning_rate : float, default=1e-3
+        Adam step size of the Deep EOPE generator.
+    anomaly_label : {-1, 1}, default=-1
+        How ``y`` marks known anomalies. ``-1``: scikit-learn's outlier
+        convention, ``y`` in {1 (normal), -1 (anomaly)}, as ``predict``
+        returns. ``1``: ``y`` in {0 (normal), 1 (anomaly)}, the usual
+        background / signal labels.
+    learning_rate : float, default=1e-3
+        Adam step size of the classifier.
+    weight_decay : float, default=0.0
+        Adam L2 penalty.
+    batch_size : int, default=256
+        Normal samples per step; as many known anomalies (drawn with
+        replacement) and pseudo-anomalies join each step.
+    max_epochs : int, default=100
+        Passes over the normal training data.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the normal data and stop when the
+        validation loss stops improving; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Fraction held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Smallest decrease of the validation loss counted as an improvement.
+    contamination : 'auto' or float in (0, 0.5], default='auto'
+        Sets ``offset_`` from the scores of the normal training data: a float
+        is the fraction of it predicted as outliers; ``'auto'`` uses Tukey's
+        fence ``Q1 - 1.5 IQR``.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks, copied in fit.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and every sampler. An int makes
+        ``fit`` repeatable; global random states are not touched.
+    device : str, default='auto'
+        ``'cpu'``, ``'cuda'``, ``'cuda:<index>'`` or ``'auto'``.
+    verbose : {0, 1, 2}, default=0
+        0 silent, 1 progress bar, 2 per-epoch table.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted skorch net; ``net_.module_`` is the classifier ``g``.
+    history_ : skorch.History
+        Training record.
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Training loss per epoch (for the energy samplers a surrogate whose
+        gradient is the (1+eps) gradient, not a cross-entropy).
+    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+        Validation loss per epoch when ``early_stopping=True``.
+    n_iter_ : int
+        Number of epochs run.
+    device_ : str
+        Device the model was trained on.
+    n_known_anomalies_ : int
+        Number of labelled anomalies used in training.
+    box_low_, box_high_ : ndarray of shape (n_features_in_,)
+        Corners of the sampling box.
+    classes_ : ndarray of shape (2,)
+        ``[-1, 1]``: the columns of :meth:`predict_proba`.
+    offset_ : float
+        Threshold on ``score_samples`` used by ``decision_function``.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when available.
+
+    See Also
+    --------
+    DeepSVDD : one-class deep baseline.
+    sklearn.ensemble.IsolationForest : one-class tree ensemble.
+
+    Notes
+    -----
+    With ``L+ = -E_{C+} log f``, ``L- = -E_{C-} log(1 - f)`` and
+    ``L0 = -E_U log(1 - f)``, the brute-force loss is
+    ``L+ + (1 - eps) L0 + eps L-`` (the paper's loss times 2). The energy
+    samplers bound ``L0`` by ``log Z`` and follow its gradient,
+
+    ``grad L = -E_{C+} sigmoid(-g) grad g + eps E_{C-} sigmoid(g) grad g
+    + (1 - eps) E_{x ~ P_f} grad g``,
+
+    by minimising ``L+ + eps L- + (1 - eps) mean g(x0)`` over samples ``x0``
+    of ``P_f`` that are held fixed (no gradient flows through the sampler).
+
+    ``score_samples`` returns ``g(x)``, the logit of being normal: higher is
+    more normal, as in scikit-learn. With ``y`` in {1, -1},
+    ``scoring='roc_auc'`` in ``GridSearchCV`` scores it correctly.
+
+    References
+    ----------
+    M. Borisyak, A. Ryzhikov, A. Ustyuzhanin, D. Derkach, F. Ratnikov,
+    O. Mineeva, "(1+eps)-class Classification: an Anomaly Detection Method for
+    Highly Imbalanced or Incomplete Data Sets", JMLR 21 (2020),
+    arXiv:1906.06096.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_physgen import OnePlusEpsilonDetector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(500, 2))
+    >>> detector = OnePlusEpsilonDetector(max_epochs=20, random_state=0).fit(X)
+    >>> detector.predict([[0.0, 0.0], [4.0, 4.0]])
+    array([ 1, -1])
+    """
+
+    _parameter_constraints = {
+        **BaseTorchEstimator._parameter_constraints,
+        **OutlierScoresMixin._parameter_constraints,
+        "epsilon": [Interval(Real, 0, 1, closed="both")],
+        "sampler": [StrOptions(set(SAMPLERS))],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "classifier": [torch.nn.Module, callable, None],
+        "margin": [Interval(Real, 0, None, closed="left")],
+        "hmc_n_leapfrog_steps": [Interval(Integral, 1, None, closed="left")],
+        "hmc_step_size": [Interval(Real, 0, None, closed="neither")],
+        "hmc_target_acceptance": [Interval(Real, 0, 1, closed="neither")],
+        "rmsprop_n_steps": [Interval(Integral, 1, None, closed="left")],
+        "rmsprop_step_size": [Interval(Real, 0, None, closed="neither")],
+        "chain_restart_probability": [Interval(Real, 0, 1, closed="both")],
+        "energy_penalty": [Interval(Real, 0, None, closed="left")],
+        "generator_hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "generator_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "anomaly_label": [Options(Integral, {-1, 1})],
+    }
+
+    def __init__(
+        self,
+        epsilon=0.5,
+        sampler="uniform",
+        hidden_layer_sizes=(128, 128),
+        activation="elu",
+        classifier=None,
+        margin=0.1,
+        hmc_n_leapfrog_steps=5,
+        hmc_step_size=0.1,
+        hmc_target_acceptance=0.65,
+        rmsprop_n_steps=5,
+        rmsprop_step_size=0.1,
+        chain_restart_probability=0.05,
+        energy_penalty=0.1,
+        generator_hidden_layer_sizes=(128, 128),
+        generator_learning_rate=1e-3,
+        anomaly_label=-1,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        batch_size=256,
+        max_epochs=100,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        contamination="auto",
+        callbacks=None,
+        random_state=None,
+        device="auto",
+        verbose=0,
+    ):
+        self.epsilon = epsilon
+        self.sampler = sampler
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.classifier = classifier
+        self.margin = margin
+        self.hmc_n_leapfrog_steps = hmc_n_leapfrog_steps
+        self.hmc_step_size = hmc_step_size
+        self.hmc_target_acceptance = hmc_target_acceptance
+        self.rmsprop_n_steps = rmsprop_n_steps
+        self.rmsprop_step_size = rmsprop_step_size
+        self.chain_restart_probability = chain_restart_probability
+        self.energy_penalty = energy_penalty
+        self.generator_hidden_layer_sizes = generator_hidden_layer_sizes
+        self.generator_learning_rate = generator_learning_rate
+        self.anomaly_label = anomaly_label
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.contamination = contamination
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the classifier on normal data and optional known anomalies.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: normal samples and, where ``y`` says so, known
+            anomalies. Standardise it first (``StandardScaler``).
+        y : array-like of shape (n_samples,), default=None
+            ``None``: every sample is normal (one-class). Otherwise labels in
+            the convention set by ``anomaly_label``.
+
+        Returns
+        -------
+        self : OnePlusEpsilonDetector
+            The fitted detector.
+        """
+        X = self._validate_fit_data(X)
+        is_anomaly = self._known_anomaly_mask(y, X.shape[0])
+        X_normal, X_anomalies = X[~is_anomaly], X[is_anomaly]
+        if X_normal.shape[0] < 2:
+            raise ValueError(
+                f"Found {X_normal.shape[0]} normal sample(s); the detector needs "
+                "at least 2."
+            )
+        self.n_known_anomalies_ = int(is_anomaly.sum())
+        low, high = X.min(axis=0), X.max(axis=0)
+        width = np.where(high > low, high - low, 1.0)
+        self.box_low_ = low - self.margin * width
+        self.box_high_ = high + self.margin * width
+        self.classes_ = np.array([-1, 1])
+        use_anomalies = self.n_known_anomalies_ > 0 and self.epsilon > 0
+        self._fit_net(X_normal, anomalies=X_anomalies if use_anomalies else None)
+        self._set_offset(self._score_samples(X_normal))
+        return self
+
+    def _known_anomaly_mask(self, y, n_samples):
+        if y is None:
+            return np.zeros(n_samples, dtype=bool)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty(n_samples), y)
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity.")
+        normal_label = 1 if self.anomaly_label == -1 else 0
+        allowed = {normal_label, self.anomaly_label}
+        unexpected = set(np.unique(y).tolist()) - allowed
+        if unexpected:
+            raise ValueError(
+                f"With anomaly_label={self.anomaly_label}, y may only hold "
+                f"{normal_label} (normal) and {self.anomaly_label} (known anomaly); "
+                f"got {sorted(unexpected, key=str)}. Use anomaly_label=1 for 0/1 "
+                "labels with 1 = anomaly."
+            )
+        is_anomaly = y == self.anomaly_label
+        if is_anomaly.all():
+            raise ValueError(
+                "y marks every sample as a known anomaly; the detector needs "
+                "normal samples."
+            )
+        return is_anomaly
+
+    def _build_module(self, X):
+        if self.classifier is not None:
+            return build_user_module(self.classifier, "classifier")
+        hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
+        return make_mlp([X.shape[1], *hidden, 1], self.activation)
+
+    def _build_criterion(self, X, anomalies=None):
+        low = torch.as_tensor(self.box_low_, dtype=torch.float32)
+        high = torch.as_tensor(self.box_high_, dtype=torch.float32)
+        n_chains = min(self.batch_size, X.shape[0])
+        if self.sampler == "uniform":
+            sampler = UniformSampler(low, high, n_chains)
+        elif self.sampler == "hmc":
+            sampler = HMCSampler(
+                low, high, n_chains, self.hmc_n_leapfrog_steps, self.hmc_step_size,
+                self.hmc_target_acceptance, self.chain_restart_probability,
+            )
+        elif self.sampler == "rmsprop":
+            sampler = RMSPropSampler(
+                low, high, n_chains, self.rmsprop_n_steps, self.rmsprop_step_size,
+                self.chain_restart_probability,
+            )
+        else:
+            hidden = [int(h) for h in np.atleast_1d(self.generator_hidden_layer_sizes)]
+            sampler = GeneratorSampler(
+                low, high, n_chains, hidden, self.generator_learning_rate
+            )
+        if anomalies is not None:
+            anomalies = torch.as_tensor(anomalies, dtype=torch.float32)
+        return OnePlusEpsilonLoss(self.epsilon, sampler, anomalies, self.energy_penalty)
+
+    def _score_samples(self, X):
+        return self._map_batches(lambda batch: _logits(self.module_, batch), X)
+
+    def score_samples(self, X):
+        """Logit ``g(x)`` of being normal: higher means more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``g(x)``.
+        """
+        X = self._validate_predict_data(X)
+        return self._score_samples(X)
+
+    def predict_proba(self, X):
+        """Classifier output for the classes ``[-1, 1]`` (anomaly, normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            ``[1 - f(x), f(x)]`` with ``f = sigmoid(g)``. In the one-class
+            regime ``f`` is a monotone function of the normal density, not a
+            calibrated probability.
+        """
+        normal = 1.0 / (1.0 + np.exp(-self.score_samples(X)))
+        return np.column_stack([1.0 - normal, normal])
+
+
+def _logits(module, x):
+    out = module(x)
+    return out.reshape(out.shape[0])
+
+
+# ----------------------------------------------------------------------------
+# Loss and pseudo-anomaly samplers
+# ----------------------------------------------------------------------------
+
+
+class OnePlusEpsilonLoss(torch.nn.Module):
+    """``L+ + eps L- + (1 - eps) L0`` with ``L0`` from a pseudo-anomaly sampler.
+
+    Without known anomalies the loss is ``L+ + L0`` (one-class). For the
+    energy samplers, ``energy_penalty * (mean g(x+)^2 + mean g(x0)^2)`` keeps
+    the level of ``g`` finite: ``log Z`` alone lets ``g`` drift to minus
+    infinity, where the known-anomaly term ``sigmoid(g(x-))`` vanishes.
+    """
+
+    def __init__(self, epsilon, sampler, anomalies=None, energy_penalty=0.0):
+        super().__init__()
+        self.epsilon = epsilon
+        self.sampler = sampler
+        self.energy_penalty = energy_penalty
+        if anomalies is None:
+            self.anomalies = None
+        else:
+            self.register_buffer("anomalies", anomalies)
+
+    def forward(self, module, X, y=None):
+        g_normal = _logits(module, X)
+        loss = torch.nn.functional.softplus(-g_normal).mean()
+        pseudo_weight = 1.0
+        if self.anomalies is not None:
+            index = torch.randint(len(self.anomalies), (len(X),), device=X.device)
+            g_known = _logits(module, self.anomalies[index])
+            loss = loss + self.epsilon * torch.nn.functional.softplus(g_known).mean()
+            pseudo_weight = 1.0 - self.epsilon
+        if pseudo_weight > 0:
+            pseudo = self.sampler(module)
+            g_pseudo = _logits(module, pseudo)
+            if self.sampler.energy_based:
+                # Its gradient is E_{P_f} grad g, the gradient of log Z.
+                pseudo_loss = g_pseudo.mean()
+                if self.energy_penalty > 0:
+                    loss = loss + self.energy_penalty * (
+                        (g_normal**2).mean() + (g_pseudo**2).mean()
+                    )
+            else:
+                pseudo_loss = torch.nn.functional.softplus(g_pseudo).mean()
+            loss = loss + pseudo_weight * pseudo_loss
+        return loss
+
+
+class _BoxSampler(torch.nn.Module):
+    """Common state: the box ``[low, high]`` all samples stay in."""
+
+    energy_based = True
+
+    def __init__(self, low, high):
+        super().__init__()
+        self.register_buffer("low", low)
+        self.register_buffer("high", high)
+
+    def uniform(self, n_samples):
+        u = torch.rand(n_samples, self.low.shape[0], device=self.low.device)
+        return self.low + (self.high - self.low) * u
+
+    def clip(self, x):
+        return torch.maximum(torch.minimum(x, self.high), self.low)
+
+
+class UniformSampler(_BoxSampler):
+    """Brute-force OPE: uniform pseudo-anomalies on the box."""
+
+    energy_based = False
+
+    def __init__(self, low, high, n_samples=256):
+        super().__init__(low, high)
+        self.n_samples = n_samples
+
+    def forward(self, module):
+        return self.uniform(self.n_samples)
+
+
+def _log_density_and_grad(module, x):
+    """``g(x)`` and ``grad_x g(x)``, without touching the module's gradients."""
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        g = _logits(module, x)
+        (grad,) = torch.autograd.grad(g.sum(), x)
+    return g.detach(), grad.detach()
+
+
+class _PersistentChains(_BoxSampler):
+    """Chains kept between steps (persistent contrastive divergence)."""
+
+    def __init__(self, low, high, n_chains, restart_probability):
+        super().__init__(low, high)
+        self.restart_probability = restart_probability
+        self.register_buffer("chains", self.uniform(n_chains))
+
+    def _restart_some(self, x):
+        restart = torch.rand(x.shape[0], device=x.device) < self.restart_probability
+        return torch.where(restart[:, None], self.uniform(x.shape[0]), x), restart
+
+    def forward(self, module):
+        if not self.training:  # evaluation: score the current chains only
+            return self.chains.clone()
+        x = self._transition(module, self.chains)
+        x, _ = self._restart_some(x)
+        self.chains.copy_(x)
+        return x.clone()
+
+
+class HMCSampler(_PersistentChains):
+    """Hamiltonian Monte Carlo on ``exp(g(x))`` restricted to the box.
+
+    One transition per training step: ``n_leapfrog_steps`` leapfrog steps
+    with Gaussian momenta, then a Metropolis accept/reject per chain
+    (proposals leaving the box are rejected). The step size follows the
+    acceptance rate toward ``target_acceptance`` (stochastic approximation on
+    its logarithm).
+    """
+
+    def __init__(self, low, high, n_chains, n_leapfrog_steps, step_size,
+                 target_acceptance, restart_probability, adaptation_rate=0.05):
+        super().__init__(low, high, n_chains, restart_probability)
+        self.n_leapfrog_steps = n_leapfrog_steps
+        self.target_acceptance = target_acceptance
+        self.adaptation_rate = adaptation_rate
+        self.register_buffer("log_step_size", torch.tensor(math.log(step_size)))
+        self.register_buffer("acceptance_rate", torch.tensor(float("nan")))
+
+    def _transition(self, module, x0):
+        step = self.log_step_size.exp()
+        log_p0, grad = _log_density_and_grad(module, x0)
+        p0 = torch.randn_like(x0)
+        x, p = x0, p0 + 0.5 * step * grad
+        for i in range(self.n_leapfrog_steps):
+            x = x + step * p
+            log_p, grad = _log_density_and_grad(module, x)
+            last = i == self.n_leapfrog_steps - 1
+            p = p + (0.5 if last else 1.0) * step * grad
+        energy_change = (-log_p + 0.5 * (p**2).sum(1)) - (-log_p0 + 0.5 * (p0**2).sum(1))
+        inside = ((x >= self.low) & (x <= self.high)).all(dim=1)
+        uniform = torch.rand(x.shape[0], device=x.device)
+        accept = inside & torch.isfinite(energy_change) & (
+            torch.log(uniform) < -energy_change
+        )
+        rate = accept.float().mean()
+        self.acceptance_rate.copy_(rate)
+        self.log_step_size.add_(self.adaptation_rate * (rate - self.target_acceptance))
+        return torch.where(accept[:, None], x, x0)
+
+
+class RMSPropSampler(_PersistentChains):
+    """A few RMSProp-preconditioned Langevin steps on ``g`` per training step.
+
+    Each step moves the chains by ``step_size / 2 * G * grad g`` plus Gaussian
+    noise of variance ``step_size * G``, where ``G = 1 / sqrt(v)`` and ``v`` is
+    RMSProp's running mean of squared gradients (preconditioned stochastic
+    gradient Langevin dynamics, Li et al. 2016). Without the noise the chains
+    would collapse onto the maxima of ``g``.
+    """
+
+    def __init__(self, low, high, n_chains, n_steps, step_size,
+                 restart_probability, decay=0.9):
+        super().__init__(low, high, n_chains, restart_probability)
+        self.n_steps = n_steps
+        self.step_size = step_size
+        self.decay = decay
+        self.register_buffer("mean_square", torch.ones_like(self.chains))
+
+    def _transition(self, module, x):
+        mean_square = self.mean_square
+        for _ in range(self.n_steps):
+            _, grad = _log_density_and_grad(module, x)
+            mean_square = self.decay * mean_square + (1 - self.decay) * grad**2
+            preconditioner = 1.0 / (mean_square.sqrt() + 1e-5)
+            noise = torch.randn_like(x) * (self.step_size * preconditioner).sqrt()
+            x = self.clip(x + 0.5 * self.step_size * preconditioner * grad + noise)
+        self.mean_square.copy_(mean_square)
+        return x
+
+
+def nearest_neighbour_entropy(x):
+    """Kozachenko-Leonenko estimate of the differential entropy of the rows of ``x``.
+
+    ``H = d mean_i log rho_i + log(n - 1) + log V_d + gamma``, with ``rho_i``
+    the distance from row ``i`` to its nearest other row and ``V_d`` the volume
+    of the unit ball in ``d`` dimensions.
+    """
+    n, d = x.shape
+    distances = torch.cdist(x, x)
+    distances = distances + torch.diag(torch.full((n,), float("inf"), device=x.device))
+    rho = distances.min(dim=1).values
+    log_unit_ball = 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1.0)
+    euler_gamma = 0.5772156649015329
+    return d * torch.log(rho + 1e-12).mean() + math.log(n - 1) + log_unit_ball + euler_gamma
+
+
+class GeneratorSampler(_BoxSampler):
+    """Deep EOPE: a generator ``G(z)`` trained to approximate ``exp(g) / Z``.
+
+    Each training step first updates ``G`` with its own Adam on
+    ``-mean g(G(z)) - H(G(z))`` (``KL(Q || P_f)`` up to ``log Z``), then hands
+    the batch it generated to the classifier as pseudo-anomalies. Outputs are
+    squashed into the box with a sigmoid.
+    """
+
+    def __init__(self, low, high, n_samples, hidden_layer_sizes, learning_rate):
+        super().__init__(low, high)
+        self.n_samples = n_samples
+        self.latent_dim = low.shape[0]
+        self.learning_rate = learning_rate
+        self.generator = make_mlp(
+            [self.latent_dim, *hidden_layer_sizes, low.shape[0]], "relu"
+        )
+        self.optimizer = None
+
+    def generate(self, n_samples):
+        z = torch.randn(n_samples, self.latent_dim, device=self.low.device)
+        return self.low + (self.high - self.low) * torch.sigmoid(self.generator(z))
+
+    def forward(self, module):
+        if not self.training:
+            with torch.no_grad():
+                return self.generate(self.n_samples)
+        if self.optimizer is None:
+            self.optimizer = torch.optim.Adam(
+                self.generator.parameters(), lr=self.learning_rate
+            )
+        parameters = list(self.generator.parameters())
+        with torch.enable_grad():
+            x = self.generate(self.n_samples)
+            kl = -_logits(module, x).mean() - nearest_neighbour_entropy(x)
+            gradients = torch.autograd.grad(kl, parameters)
+        for parameter, gradient in zip(parameters, gradients):
+            parameter.grad = gradient
+        self.optimizer.step()
+        return x.detach()
+
+
+# ----------------------------------------------------------------------------
+# Deep SVDD
+# ----------------------------------------------------------------------------
+
+
+class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
+    """One-class Deep SVDD (Ruff et al., ICML 2018).
+
+    A network ``phi`` without bias terms maps the normal data into a
+    ``representation_dim``-dimensional space and is trained to pull it toward
+    a fixed centre ``c``, minimising the mean squared distance
+    ``E ||phi(x) - c||^2``. Normal data end up close to ``c``; anomalies,
+    which the network never learned to map there, end up farther away.
+
+    ``c`` is the mean of ``phi`` over the training data at initialisation;
+    coordinates closer to 0 than ``center_epsilon`` are pushed to
+    ``+/- center_epsilon``, since a centre at 0 is reachable by the trivial
+    all-zero network. Bias terms are removed for the same reason: a network
+    with biases can output the constant ``c`` and "solve" the problem without
+    looking at the data (hypersphere collapse).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(64, 32)
+        Hidden layers of the bias-free MLP.
+    representation_dim : int, default=16
+        Dimension of the output space.
+    activation : str, default='leaky_relu'
+        Activation between layers (unbounded ones, as in the paper).
+    network : torch.nn.Module or callable, default=None
+        Your own ``phi``, mapping ``(batch, n_features)`` to
+        ``(batch, representation_dim)``; it must have no bias parameters.
+    center_epsilon : float, default=0.1
+        Smallest absolute value of a centre coordinate.
+    learning_rate : float, default=1e-3
+        Adam step size.
+    weight_decay : float, default=1e-6
+        Adam L2 penalty (the paper's weight-decay regulariser).
+    batch_size : int, default=256
+        Mini-batch size.
+    max_epochs : int, default=100
+        Passes over the training data.
+    early_stopping : bool, default=False
+        Stop when the validation loss stops improving.
+    validation_fraction : float, default=0.1
+        Fraction held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Smallest decrease of the validation loss counted as an improvement.
+    contamination : 'auto' or float in (0, 0.5], default='auto'
+        Sets ``offset_``, as for the other detectors.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks, copied in fit.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation and shuffling.
+    device : str, default='auto'
+        ``'cpu'``, ``'cuda'``, ``'cuda:<index>'`` or ``'auto'``.
+    verbose : {0, 1, 2}, default=0
+        0 silent, 1 progress bar, 2 per-epoch table.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted skorch net; ``net_.module_`` holds ``phi`` and the centre.
+    center_ : ndarray of shape (representation_dim,)
+        The centre ``c``.
+    history_ : skorch.History
+        Training record.
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Mean squared distance to the centre per epoch.
+    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+        Validation loss per epoch when ``early_stopping=True``.
+    n_iter_ : int
+        Number of epochs run.
+    device_ : str
+        Device the model was trained on.
+    offset_ : float
+        Threshold on ``score_samples`` used by ``decision_function``.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when available.
+
+    See Also
+    --------
+    OnePlusEpsilonDetector : uses known anomalies too.
+
+    References
+    ----------
+    L. Ruff et al., "Deep One-Class Classification", ICML 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_physgen import DeepSVDD
+    >>> X = np.random.RandomState(0).normal(size=(500, 4))
+    >>> svdd = DeepSVDD(max_epochs=20, random_state=0).fit(X)
+    >>> bool(svdd.score_samples([[0, 0, 0, 0]])[0] > svdd.score_samples([[6, 6, 6, 6]])[0])
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseTorchEstimator._parameter_constraints,
+        **OutlierScoresMixin._parameter_constraints,
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "representation_dim": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "network": [torch.nn.Module, callable, None],
+        "center_epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64, 32),
+        representation_dim=16,
+        activation="leaky_relu",
+        network=None,
+        center_epsilon=0.1,
+        learning_rate=1e-3,
+        weight_decay=1e-6,
+        batch_size=256,
+        max_epochs=100,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        contamination="auto",
+        callbacks=None,
+        random_state=None,
+        device="auto",
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.representation_dim = representation_dim
+        self.activation = activation
+        self.network = network
+        self.center_epsilon = center_epsilon
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.contamination = contamination
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fix the centre from the data and train ``phi`` toward it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Normal training data (standardise it first).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DeepSVDD
+            The fitted estimator.
+        """
+        X = self._validate_fit_data(X)
+        self._fit_net(X)
+        self.center_ = self.module_.center.detach().cpu().numpy().astype(np.float64)
+        self._set_offset(self._score_samples(X))
+        return self
+
+    def _build_module(self, X):
+        if self.network is None:
+            hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
+            network = make_mlp(
+                [X.shape[1], *hidden, self.representation_dim], self.activation,
+                bias=False,
+            )
+        else:
+            network = build_user_module(self.network, "network")
+            biases = [name for name, _ in network.named_parameters()
+                      if name.endswith("bias")]
+            if biases:
+                raise ValueError(
+                    "Deep SVDD needs a network without bias terms (a network with "
+                    "biases can map everything onto the centre); found "
+                    f"{biases[:3]}. Build its layers with bias=False."
+                )
+        with torch.no_grad():
+            center = network(torch.as_tensor(X, dtype=torch.float32)).mean(dim=0)
+        small = center.abs() < self.center_epsilon
+        sign = torch.where(center < 0, -1.0, 1.0)
+        center = torch.where(small, sign * self.center_epsilon, center)
+        return SVDDNetwork(network, center)
+
+    def _build_criterion(self, X):
+        return SquaredDistanceToCenter()
+
+    def _score_samples(self, X):
+        return self._map_batches(lambda batch: -self.module_.squared_distance(batch), X)
+
+    def score_samples(self, X):
+        """Minus the squared distance of ``phi(x)`` to the centre.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-||phi(x) - c||^2``; higher is more normal.
+        """
+        X = self._validate_predict_data(X)
+        return self._score_samples(X)
+
+
+class SVDDNetwork(torch.nn.Module):
+    """``phi`` and its fixed centre ``c`` (a buffer, not trained)."""
+
+    def __init__(self, network, center):
+        super().__init__()
+        self.network = network
+        self.register_buffer("center", center)
+
+    def forward(self, x):
+        return self.network(x)
+
+    def squared_distance(self, x):
+        return ((self.network(x) - self.center) ** 2).sum(dim=1)
+
+
+class SquaredDistanceToCenter(torch.nn.Module):
+    """Deep SVDD's one-class objective ``mean ||phi(x) - c||^2``."""
+
+    def forward(self, module, X, y=None):
+        return module.squared_distance(X).mean()
