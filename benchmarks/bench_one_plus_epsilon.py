@@ -1,0 +1,349 @@
+"""(1+eps)-class detectors against one-class and supervised baselines on HIGGS / SUSY.
+
+This script follows the shape of the HIGGS / SUSY table of Borisyak et al.,
+"(1+eps)-class Classification" (JMLR 21, 2020, arXiv:1906.06096), on the real
+data subsets in ``../shared/data`` next to the repository root (``higgs.npz``:
+25,970 x 28; ``susy8_standardized.npz``: 10,997 x 8). It uses all rows, so the
+sizes are far below the paper's millions of events.
+
+Protocol, for each dataset, seed and number ``k`` of known anomalies:
+
+- normal = background (``y == 0``), anomaly = signal (``y == 1``);
+- a stratified 70/30 train/test split (``train_test_split(stratify=y,
+  random_state=seed)``); ``--max-train-normals`` optionally subsamples the
+  training normals (seeded), for quick runs;
+- a ``StandardScaler`` fit on the training normals only, applied to everything;
+- ``k`` known anomalies taken from a seeded permutation of the training signal
+  (the first ``k``, so the sets are nested: the 10 are among the 100, ...);
+  the training set is all training normals plus these ``k``, labelled with
+  scikit-learn's outlier convention ``y = 1`` normal, ``-1`` known anomaly;
+- metrics on the whole test set, with the anomaly as positive class:
+  ROC AUC ``roc_auc_score(y_test == 1, -score)``, where ``score`` is higher
+  for more normal (never folded to ``max(AUC, 1 - AUC)``); the signal
+  efficiency at background efficiency 1e-2 (the fraction of test signal whose
+  anomaly score exceeds the 99th percentile of the test backgrounds'); and the
+  wall-clock time of ``fit``.
+
+Methods (``--methods`` takes the names in brackets):
+
+- (1+eps) with each sampler [``uniform``, ``hmc``, ``rmsprop``, ``deep``]:
+  ``OnePlusEpsilonDetector(epsilon=--epsilon, hidden_layer_sizes=(128, 128))``;
+  at ``k = 0`` it is fit one-class (``y=None``). Score: ``score_samples``.
+- One-class baselines [``DeepSVDD``, ``Autoencoder``, ``IsolationForest``,
+  ``OneClassSVM``], fit on the training normals only (OneClassSVM on a seeded
+  subsample of at most 5,000 of them, as it is O(n^2)). They do not depend on
+  ``k``: each is fit once per dataset and seed and reported in the ``k = 0``
+  column (always shown when one of them runs), with '–' in the other columns.
+- Supervised baselines on the same labels, only for ``k > 0`` ('–' at
+  ``k = 0``): [``MLP``] ``MLPClassifier((128, 128), max_iter=--max-epochs)``
+  with the known anomalies *oversampled* (repeated) to as many rows as there
+  are normals; score = predicted probability of normal.
+  [``HistGradientBoosting``] ``HistGradientBoostingClassifier(class_weight=
+  'balanced')``; score = its ``decision_function`` (the log-odds of normal: the
+  same ranking as the probability, without ties where it saturates at 1).
+
+Results are means +- standard deviations (``ddof=0``) over the seeds, printed
+as markdown tables (ROC AUC, signal efficiency, fit seconds with each energy
+sampler's fit time relative to ``uniform``), and written to ``--json`` /
+``--markdown`` if given. Each method is fit once on small synthetic data
+before the timed runs (warm-up). A failed fit is recorded (with its error) and skipped.
+
+Examples
+--------
+Full run (slow: 4 samplers x 4 k x 3 seeds x 2 datasets, 40 epochs)::
+
+    python benchmarks/bench_one_plus_epsilon.py --datasets higgs susy \\
+        --k 0 10 100 1000 --seeds 0 1 2 --json ope_bench.json \\
+        --markdown ope_bench.md
+
+Quick check::
+
+    python benchmarks/bench_one_plus_epsilon.py --datasets susy --k 0 10 \\
+        --seeds 0 --max-epochs 2 --max-train-normals 2000
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import skorch
+import torch
+from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import OneClassSVM
+
+import sklearn_physgen
+from sklearn_physgen import Autoencoder, DeepSVDD, OnePlusEpsilonDetector
+
+DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATASETS = {"higgs": "higgs.npz", "susy": "susy8_standardized.npz"}
+SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
+ENERGY_SAMPLERS = ("hmc", "rmsprop", "deep")
+OCSVM_MAX_TRAIN = 5000
+BKG_EFFICIENCY = 1e-2
+LABELS = {
+    "uniform": "brute-force OPE (uniform)", "hmc": "HMC EOPE",
+    "rmsprop": "RMSProp EOPE", "deep": "Deep EOPE", "DeepSVDD": "Deep SVDD",
+    "Autoencoder": "Autoencoder", "IsolationForest": "IsolationForest",
+    "OneClassSVM": "OneClassSVM", "MLP": "cross-entropy MLP",
+    "HistGradientBoosting": "HistGradientBoosting",
+}
+
+
+def make_methods(epsilon, max_epochs):
+    """Name -> (kind, fit) with ``fit(X, y_pm1, seed) -> score(X)``.
+
+    ``kind`` is ``'ope'`` (every k), ``'one-class'`` (normals only, k-free)
+    or ``'supervised'`` (k > 0 only). ``score`` is higher for more normal.
+    """
+
+    def ope(sampler):
+        def fit(X, y, seed):
+            model = OnePlusEpsilonDetector(
+                sampler=sampler, epsilon=epsilon, hidden_layer_sizes=(128, 128),
+                max_epochs=max_epochs, random_state=seed, device="cpu",
+            ).fit(X, None if (y == 1).all() else y)
+            return model.score_samples
+        return fit
+
+    def one_class(make):
+        def fit(X, y, seed):
+            return make(seed).fit(X[y == 1]).score_samples
+        return fit
+
+    def ocsvm(X, y, seed):
+        normals = X[y == 1]
+        if len(normals) > OCSVM_MAX_TRAIN:
+            rng = np.random.RandomState(seed)
+            normals = normals[rng.choice(len(normals), OCSVM_MAX_TRAIN, replace=False)]
+        return OneClassSVM(gamma="scale", nu=0.1).fit(normals).score_samples
+
+    def mlp(X, y, seed):
+        normal, anomaly = np.flatnonzero(y == 1), np.flatnonzero(y == -1)
+        idx = np.concatenate([normal, np.resize(anomaly, len(normal))])  # balance
+        model = MLPClassifier(
+            hidden_layer_sizes=(128, 128), max_iter=max_epochs, batch_size=256,
+            random_state=seed,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X[idx], y[idx])
+        normal_col = list(model.classes_).index(1)
+        return lambda Z: model.predict_proba(Z)[:, normal_col]
+
+    def hgb(X, y, seed):
+        model = HistGradientBoostingClassifier(
+            random_state=seed, class_weight="balanced"
+        ).fit(X, y)
+        assert model.classes_[1] == 1  # decision_function is the log-odds of normal
+        return model.decision_function
+
+    methods = {s: ("ope", ope(s)) for s in SAMPLERS}
+    methods["DeepSVDD"] = ("one-class", one_class(
+        lambda seed: DeepSVDD(max_epochs=max_epochs, random_state=seed, device="cpu")))
+    methods["Autoencoder"] = ("one-class", one_class(lambda seed: Autoencoder(
+        latent_dim=8, hidden_layer_sizes=(64, 32), max_epochs=max_epochs,
+        random_state=seed, device="cpu")))
+    methods["IsolationForest"] = ("one-class", one_class(
+        lambda seed: IsolationForest(random_state=seed)))
+    methods["OneClassSVM"] = ("one-class", ocsvm)
+    methods["MLP"] = ("supervised", mlp)
+    methods["HistGradientBoosting"] = ("supervised", hgb)
+    return methods
+
+
+def signal_efficiency(anomaly_score, is_signal, bkg_efficiency=BKG_EFFICIENCY):
+    """Fraction of signal above the (1 - bkg_efficiency) quantile of background."""
+    threshold = np.quantile(anomaly_score[~is_signal], 1.0 - bkg_efficiency)
+    return float(np.mean(anomaly_score[is_signal] > threshold))
+
+
+def split(X, y, seed, max_train_normals):
+    """Scaled train normals, permuted train signal, scaled test set."""
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed)
+    rng = np.random.RandomState(seed)
+    normals = X_tr[y_tr == 0]
+    if max_train_normals is not None and len(normals) > max_train_normals:
+        normals = normals[rng.choice(len(normals), max_train_normals, replace=False)]
+    signal = X_tr[y_tr == 1][rng.permutation(int(np.sum(y_tr == 1)))]
+    scaler = StandardScaler().fit(normals)
+    return (scaler.transform(normals).astype(np.float32),
+            scaler.transform(signal).astype(np.float32),
+            scaler.transform(X_te).astype(np.float32), y_te == 1)
+
+
+def run_one(fit, X_train, y_train, seed, X_test, is_signal):
+    start = time.perf_counter()
+    score = fit(X_train, y_train, seed)
+    fit_s = time.perf_counter() - start
+    anomaly = -np.asarray(score(X_test), dtype=np.float64)
+    return {"roc_auc": float(roc_auc_score(is_signal, anomaly)),
+            "sig_eff": signal_efficiency(anomaly, is_signal), "fit_s": fit_s}
+
+
+def run_dataset(name, args, methods):
+    data = np.load(Path(args.data_dir) / DATASETS[name])
+    X, y = data["X"].astype(np.float32), data["y"].astype(int)
+    print(f"\n== {name}: {X.shape[0]} rows x {X.shape[1]} features, "
+          f"{int(y.sum())} signal / {int((y == 0).sum())} background", flush=True)
+    records = []
+    for seed in args.seeds:
+        normals, signal, X_test, is_signal = split(X, y, seed, args.max_train_normals)
+        for k in args.k:
+            if k > len(signal):
+                raise ValueError(f"k={k} > {len(signal)} training signal events")
+            X_train = np.concatenate([normals, signal[:k]])
+            y_train = np.concatenate([np.ones(len(normals), int), -np.ones(k, int)])
+            for method, (kind, fit) in methods.items():
+                if (kind == "supervised" and k == 0) or (kind == "one-class" and k != 0):
+                    continue
+                rec = {"dataset": name, "seed": seed, "k": k, "method": method,
+                       "n_train_normals": len(normals), "n_test": len(X_test)}
+                try:
+                    rec.update(run_one(fit, X_train, y_train, seed, X_test, is_signal))
+                    msg = (f"AUC={rec['roc_auc']:.4f} sig_eff={rec['sig_eff']:.4f} "
+                           f"fit={rec['fit_s']:.1f}s")
+                except Exception as exc:  # noqa: BLE001  (record it, go on)
+                    rec["error"] = f"{type(exc).__name__}: {exc}"
+                    msg = f"FAILED {rec['error']}"
+                print(f"[{name} seed={seed} k={k}] {method}: {msg}", flush=True)
+                records.append(rec)
+    return records
+
+
+def summarize(records):
+    """(dataset, method, k) -> {metric: [mean, std, n]} over seeds."""
+    groups = {}
+    for r in records:
+        if "error" not in r:
+            groups.setdefault((r["dataset"], r["method"], r["k"]), []).append(r)
+    return {key: {m: [float(np.mean([r[m] for r in rs])), float(np.std([r[m] for r in rs])),
+                      len(rs)] for m in ("roc_auc", "sig_eff", "fit_s")}
+            for key, rs in groups.items()}
+
+
+def markdown_tables(dataset, summary, methods, ks):
+    cols = sorted(set(ks) | ({0} if any(kind == "one-class" for kind, _ in
+                                        methods.values()) else set()))
+    head = "| method | " + " | ".join(
+        "k=0 (one-class)" if k == 0 else f"k={k}" for k in cols) + " |"
+    rule = "|---" * (len(cols) + 1) + "|"
+
+    def table(title, cell):
+        rows = [f"| {LABELS[m]} | " + " | ".join(
+            cell(m, k, summary.get((dataset, m, k))) for k in cols) + " |" for m in methods]
+        return "\n".join([f"**{dataset}: {title}**", "", head, rule, *rows, ""])
+
+    def mean_std(metric):
+        return lambda m, k, s: "–" if s is None else f"{s[metric][0]:.3f} ± {s[metric][1]:.3f}"
+
+    def seconds(m, k, s):
+        if s is None:
+            return "–"
+        base = summary.get((dataset, "uniform", k))
+        ratio = (f" (×{s['fit_s'][0] / base['fit_s'][0]:.1f})"
+                 if m in ENERGY_SAMPLERS and base else "")
+        return f"{s['fit_s'][0]:.1f}{ratio}"
+
+    return "\n".join([
+        table("ROC AUC (anomaly = signal positive), mean ± std over seeds",
+              mean_std("roc_auc")),
+        table(f"signal efficiency at background efficiency {BKG_EFFICIENCY:g}, "
+              "mean ± std", mean_std("sig_eff")),
+        table("mean fit time in seconds (energy samplers: ×fit time of uniform)",
+              seconds),
+    ])
+
+
+def warm_up(methods, epsilon):
+    """Fit each method once, untimed, on small synthetic data (imports, torch init)."""
+    rng = np.random.RandomState(0)
+    X = np.concatenate([rng.normal(size=(400, 8)), rng.normal(2.0, size=(20, 8))])
+    y = np.r_[np.ones(400, int), -np.ones(20, int)]
+    for method, (kind, fit) in make_methods(epsilon, max_epochs=1).items():
+        if method in methods:
+            fit(X.astype(np.float32), y, 0)(X.astype(np.float32))
+
+
+def environment():
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "platform": platform.platform(), "processor": platform.processor(),
+        "python": sys.version.split()[0], "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "versions": {"numpy": np.__version__, "torch": torch.__version__,
+                     "scikit-learn": sklearn.__version__, "skorch": skorch.__version__,
+                     "sklearn_physgen": sklearn_physgen.__version__},
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    parser.add_argument("--k", nargs="+", type=int, default=[0, 10, 100, 1000])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--epsilon", type=float, default=0.5)
+    parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--methods", nargs="+", default=None, metavar="NAME",
+                        help=f"subset of: {' '.join(LABELS)} (default: all)")
+    parser.add_argument("--max-train-normals", type=int, default=None)
+    parser.add_argument("--data-dir", default=str(DATA_DIR.resolve()))
+    parser.add_argument("--json", default=None, metavar="PATH")
+    parser.add_argument("--markdown", default=None, metavar="PATH")
+    args = parser.parse_args(argv)
+
+    methods = make_methods(args.epsilon, args.max_epochs)
+    if args.methods is not None:
+        unknown = set(args.methods) - set(methods)
+        if unknown:
+            parser.error(f"unknown methods {sorted(unknown)}; choose from {list(methods)}")
+        methods = {m: v for m, v in methods.items() if m in args.methods}
+    if any(kind == "one-class" for kind, _ in methods.values()) and 0 not in args.k:
+        args.k = [0, *args.k]  # one-class baselines live in the k=0 column
+    args.k = sorted(set(args.k))
+
+    env = environment()
+    print(f"# (1+eps) benchmark, {env['date']}")
+    print(f"# {env['platform']}, python {env['python']}, {env['cpu_count']} CPUs, "
+          f"torch threads {env['torch_threads']}")
+    print("# " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
+    print(f"# datasets={args.datasets} k={args.k} seeds={args.seeds} "
+          f"epsilon={args.epsilon} max_epochs={args.max_epochs} "
+          f"max_train_normals={args.max_train_normals}", flush=True)
+
+    warm_up(methods, args.epsilon)
+    records = []
+    for name in args.datasets:
+        records += run_dataset(name, args, methods)
+    summary = summarize(records)
+    markdown = "\n".join(markdown_tables(name, summary, methods, args.k)
+                         for name in args.datasets)
+    print("\n" + markdown, flush=True)
+
+    if args.json:
+        config = {k: v for k, v in vars(args).items() if k not in ("json", "markdown")}
+        config["methods"] = list(methods)
+        Path(args.json).write_text(json.dumps({
+            "environment": env, "config": config, "records": records,
+            "summary": [{"dataset": d, "method": m, "k": k, **stats}
+                        for (d, m, k), stats in sorted(summary.items())],
+        }, indent=1))
+    if args.markdown:
+        Path(args.markdown).write_text(markdown)
+
+
+if __name__ == "__main__":
+    main()
