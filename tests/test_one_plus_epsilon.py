@@ -1,0 +1,268 @@
+"""The (1+eps) detectors and Deep SVDD: they learn what the paper says they learn."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_moons
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_physgen import DeepSVDD, OnePlusEpsilonDetector
+from sklearn_physgen._demo import make_curved_manifold
+
+SAMPLERS = ["uniform", "hmc", "rmsprop", "deep"]
+
+
+def moons(n_samples=1000, seed=0):
+    X, _ = make_moons(n_samples, noise=0.05, random_state=seed)
+    return X
+
+
+def far_from_moons(n_samples=500, seed=1, min_distance=0.4):
+    """Uniform points of the plot window at least ``min_distance`` from the moons."""
+    rng = np.random.RandomState(seed)
+    candidates = rng.uniform([-1.5, -1.0], [2.5, 1.5], size=(20 * n_samples, 2))
+    reference = moons(3000, seed=seed + 10)
+    distance = np.sqrt(((candidates[:, None, :] - reference[None]) ** 2).sum(-1)).min(1)
+    return candidates[distance > min_distance][:n_samples]
+
+
+def detector(**params):
+    defaults = {"max_epochs": 60, "random_state": 0, "device": "cpu"}
+    return OnePlusEpsilonDetector(**{**defaults, **params})
+
+
+# -- the paper's synthetic example ------------------------------------------------
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_one_class_moons_score_the_normal_region_higher(sampler):
+    # The jointly trained generator needs more steps to follow the classifier.
+    model = detector(sampler=sampler, max_epochs=150 if sampler == "deep" else 60)
+    model.fit(moons())
+    inside = model.score_samples(moons(500, seed=2))
+    outside = model.score_samples(far_from_moons())
+    labels = np.r_[np.zeros(len(inside)), np.ones(len(outside))]
+    assert roc_auc_score(labels, -np.r_[inside, outside]) > 0.9
+    assert np.mean(model.predict(moons(500, seed=2)) == 1) > 0.8
+
+
+def anomaly_cluster(n_samples, seed):
+    """Known anomalies: a tight cluster in the gap between the two moons."""
+    rng = np.random.RandomState(seed)
+    return np.array([0.5, 0.25]) + 0.05 * rng.normal(size=(n_samples, 2))
+
+
+def labelled_moons(n_anomalies=30):
+    X = np.vstack([moons(), anomaly_cluster(n_anomalies, seed=3)])
+    y = np.r_[np.ones(1000, int), -np.ones(n_anomalies, int)]
+    return X, y
+
+
+def relative_anomaly_score(model):
+    """Score of the anomaly region, relative to the typical normal score."""
+    normal = np.median(model.score_samples(moons(500, seed=2)))
+    return model.score_samples(anomaly_cluster(200, seed=4)).mean() - normal
+
+
+@pytest.mark.parametrize("sampler", ["uniform", "hmc"])
+def test_known_anomalies_pull_the_boundary(sampler):
+    X, y = labelled_moons()
+    one_class = detector(sampler=sampler).fit(X[y == 1])
+    labelled = detector(sampler=sampler, epsilon=0.5).fit(X, y)
+    assert labelled.n_known_anomalies_ == 30
+    assert relative_anomaly_score(labelled) < relative_anomaly_score(one_class) - 1.0
+    # the normal region is still scored as normal
+    assert np.mean(labelled.predict(moons(500, seed=2)) == 1) > 0.8
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_epsilon_zero_ignores_known_anomalies(sampler):
+    X, y = labelled_moons()
+    params = {"sampler": sampler, "max_epochs": 5}
+    one_class = detector(**params).fit(X[y == 1])
+    with_labels = detector(epsilon=0.0, **params).fit(X, y)
+    np.testing.assert_array_equal(
+        with_labels.score_samples(X), one_class.score_samples(X)
+    )
+
+
+def test_score_of_anomaly_region_falls_as_epsilon_rises():
+    X, y = labelled_moons()
+    scores = [
+        relative_anomaly_score(detector(epsilon=epsilon).fit(X, y))
+        for epsilon in (0.0, 0.5, 0.95)
+    ]
+    assert scores[0] > scores[1] > scores[2]
+
+
+# -- high dimension ------------------------------------------------------------
+
+
+def curved_manifold_problem(n_features=20):
+    """Normal data on a curved 2-D surface in ``n_features`` dimensions;
+    anomalies from a Gaussian with the same mean and covariance (the same
+    region in every linear view, but off the surface)."""
+    scaler = StandardScaler()
+    X = scaler.fit_transform(
+        make_curved_manifold(3000, n_features=n_features, noise=0.05, random_state=0)
+    )
+    normal = scaler.transform(
+        make_curved_manifold(1000, n_features=n_features, noise=0.05, random_state=2)
+    )
+    rng = np.random.RandomState(1)
+    anomalies = rng.multivariate_normal(X.mean(0), np.cov(X.T), size=1000)
+    X_test = np.vstack([normal, anomalies])
+    is_anomaly = np.r_[np.zeros(1000), np.ones(1000)]
+    return X, X_test, is_anomaly
+
+
+def test_energy_samplers_beat_brute_force_in_high_dimension():
+    X, X_test, is_anomaly = curved_manifold_problem()
+    auc = {}
+    for sampler in ("uniform", "hmc", "rmsprop"):
+        model = detector(sampler=sampler, max_epochs=40).fit(X)
+        auc[sampler] = roc_auc_score(is_anomaly, -model.score_samples(X_test))
+    assert auc["hmc"] > auc["uniform"] + 0.07, auc
+    assert auc["rmsprop"] > auc["uniform"] + 0.07, auc
+
+
+# -- labels --------------------------------------------------------------------
+
+
+def test_zero_one_labels_with_anomaly_label_one_match_plus_minus_one():
+    X, y = labelled_moons()
+    plus_minus = detector(max_epochs=5).fit(X, y)
+    zero_one = detector(max_epochs=5, anomaly_label=1).fit(X, (y == -1).astype(int))
+    np.testing.assert_array_equal(
+        plus_minus.score_samples(X), zero_one.score_samples(X)
+    )
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (lambda y: np.where(y == 1, 0, -1), r"got \[0\]"),
+        (lambda y: np.r_[y[:-1], 2], r"got \[2\]"),
+        (lambda y: np.where(y == 1, 1.0, np.nan), "NaN"),
+        (lambda y: -np.ones_like(y), "every sample as a known anomaly"),
+        (lambda y: np.where(y == 1, "normal", "anomaly"), "got"),
+        (lambda y: y[:-5], "inconsistent numbers of samples"),
+    ],
+)
+def test_bad_labels_get_a_clear_error(labels, message):
+    X, y = labelled_moons()
+    with pytest.raises(ValueError, match=message):
+        detector(max_epochs=1).fit(X, labels(y))
+
+
+def test_too_few_normal_samples():
+    X = np.random.RandomState(0).normal(size=(10, 2))
+    y = -np.ones(10, int)
+    y[0] = 1
+    with pytest.raises(ValueError, match="1 normal sample"):
+        detector(max_epochs=1).fit(X, y)
+
+
+# -- scikit-learn workflow -----------------------------------------------------
+
+
+def test_predict_proba_and_outlier_api():
+    model = detector(max_epochs=10).fit(moons())
+    X = np.vstack([moons(50, seed=5), far_from_moons(50)])
+    proba = model.predict_proba(X)
+    assert proba.shape == (100, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-model.score_samples(X))))
+    np.testing.assert_array_equal(model.classes_, [-1, 1])
+    np.testing.assert_allclose(
+        model.decision_function(X), model.score_samples(X) - model.offset_
+    )
+    assert set(model.predict(X)) == {-1, 1}
+
+
+def test_grid_search_over_epsilon_and_sampler_with_few_labelled_anomalies():
+    # The recipe of the docs: labels in {1, -1}, stratified repeated folds so
+    # that every test fold holds some of the few anomalies, ROC AUC scoring.
+    X, y = labelled_moons(n_anomalies=12)
+    X = np.vstack([X, far_from_moons(12, seed=7)])
+    y = np.r_[y, -np.ones(12, int)]
+    pipe = Pipeline(
+        [("scaler", StandardScaler()),
+         ("detector", detector(max_epochs=30, hidden_layer_sizes=(64, 64),
+                               learning_rate=3e-3, batch_size=64))]
+    )
+    search = GridSearchCV(
+        pipe,
+        {"detector__epsilon": [0.0, 0.5], "detector__sampler": ["uniform", "rmsprop"]},
+        scoring="roc_auc",
+        # (random_state=0 here would replay make_moons' own shuffle with seed 0
+        # and cut the folds along the moons)
+        cv=RepeatedStratifiedKFold(n_splits=3, n_repeats=1, random_state=42),
+    ).fit(X, y)
+    # The anomalies in the gap between the moons look normal to a one-class
+    # fit; using them (epsilon > 0) is what the search must find.
+    assert search.best_params_["detector__epsilon"] == 0.5
+    assert search.best_score_ > 0.8
+    assert roc_auc_score(y, search.decision_function(X)) > 0.9
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_reproducible_and_pickle_round_trip(sampler):
+    X, y = labelled_moons()
+    first = detector(sampler=sampler, max_epochs=3).fit(X, y)
+    second = detector(sampler=sampler, max_epochs=3).fit(X, y)
+    np.testing.assert_array_equal(first.score_samples(X), second.score_samples(X))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.score_samples(X), first.score_samples(X))
+    np.testing.assert_array_equal(restored.predict(X), first.predict(X))
+
+
+def test_hmc_adapts_its_step_size_toward_the_target_acceptance():
+    model = detector(sampler="hmc", hmc_step_size=5.0, max_epochs=30).fit(moons())
+    sampler = model.net_.criterion_.sampler
+    assert float(sampler.log_step_size.exp()) < 5.0
+    assert 0.3 < float(sampler.acceptance_rate) < 0.95
+    chains = sampler.chains.cpu().numpy()
+    assert np.all(chains >= model.box_low_ - 1e-6)
+    assert np.all(chains <= model.box_high_ + 1e-6)
+
+
+def test_user_classifier_module():
+    classifier = torch.nn.Sequential(
+        torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)
+    )
+    model = detector(classifier=classifier, max_epochs=20).fit(moons())
+    assert model.module_ is not classifier
+    assert model.score_samples(moons(10)).shape == (10,)
+
+
+# -- Deep SVDD -----------------------------------------------------------------
+
+
+def test_deep_svdd_trains_and_separates_off_manifold_points():
+    X, X_test, is_anomaly = curved_manifold_problem(n_features=10)
+    svdd = DeepSVDD(max_epochs=30, random_state=0, device="cpu").fit(X)
+    assert svdd.loss_curve_[-1] < 0.5 * svdd.loss_curve_[0]
+    scores = svdd.score_samples(X_test)
+    assert np.std(scores) > 1e-3  # not collapsed onto the centre
+    assert roc_auc_score(is_anomaly, -scores) > 0.75
+    assert np.all(np.abs(svdd.center_) >= 0.1 - 1e-7)
+    assert not any(
+        name.endswith("bias") for name, _ in svdd.module_.named_parameters()
+    )
+
+
+def test_deep_svdd_rejects_networks_with_biases():
+    with pytest.raises(ValueError, match="without bias terms"):
+        DeepSVDD(network=torch.nn.Linear(3, 4), device="cpu").fit(
+            np.random.RandomState(0).normal(size=(50, 3))
+        )
+    model = DeepSVDD(
+        network=torch.nn.Linear(3, 4, bias=False), max_epochs=2, device="cpu"
+    ).fit(np.random.RandomState(0).normal(size=(50, 3)))
+    assert model.center_.shape == (4,)
