@@ -102,7 +102,7 @@ LABELS = {
 }
 
 
-def make_methods(epsilon, max_epochs):
+def make_methods(epsilon, max_epochs, margin=0.0):
     """Name -> (kind, fit) with ``fit(X, y_pm1, seed) -> score(X)``.
 
     ``kind`` is ``'ope'`` (every k), ``'one-class'`` (normals only, k-free)
@@ -113,7 +113,8 @@ def make_methods(epsilon, max_epochs):
         def fit(X, y, seed):
             model = OnePlusEpsilonDetector(
                 sampler=sampler, epsilon=epsilon, hidden_layer_sizes=(128, 128),
-                max_epochs=max_epochs, random_state=seed, device="cpu",
+                margin=margin, max_epochs=max_epochs, random_state=seed,
+                device="cpu",
             ).fit(X, None if (y == 1).all() else y)
             return model.score_samples
         return fit
@@ -296,6 +297,10 @@ def main(argv=None):
     parser.add_argument("--k", nargs="+", type=int, default=[0, 10, 100, 1000])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--epsilon", type=float, default=0.5)
+    parser.add_argument(
+        "--margin", type=float, default=0.0,
+        help="sampling-box margin of the (1+eps) detectors (0: the data range; "
+             "the package default 0.1 gives 0.72 instead of 0.79 one-class on SUSY)")
     parser.add_argument("--max-epochs", type=int, default=40)
     parser.add_argument("--methods", nargs="+", default=None, metavar="NAME",
                         help=f"subset of: {' '.join(LABELS)} (default: all)")
@@ -305,7 +310,7 @@ def main(argv=None):
     parser.add_argument("--markdown", default=None, metavar="PATH")
     args = parser.parse_args(argv)
 
-    methods = make_methods(args.epsilon, args.max_epochs)
+    methods = make_methods(args.epsilon, args.max_epochs, args.margin)
     if args.methods is not None:
         unknown = set(args.methods) - set(methods)
         if unknown:
@@ -321,7 +326,7 @@ def main(argv=None):
           f"torch threads {env['torch_threads']}")
     print("# " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
     print(f"# datasets={args.datasets} k={args.k} seeds={args.seeds} "
-          f"epsilon={args.epsilon} max_epochs={args.max_epochs} "
+          f"epsilon={args.epsilon} margin={args.margin} max_epochs={args.max_epochs} "
           f"max_train_normals={args.max_train_normals}", flush=True)
 
     warm_up(methods, args.epsilon)
