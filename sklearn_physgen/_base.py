@@ -18,18 +18,19 @@ net on the inside.  This module holds what they all need, written once:
 import contextlib
 import copy
 import functools
+import itertools
 import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
-from skorch.utils import TeeGenerator
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.utils import TeeGenerator
 
 #: Rows per forward pass at prediction time.
 INFERENCE_BATCH_SIZE = 8192
@@ -60,7 +61,7 @@ def make_mlp(layer_sizes, activation="relu", bias=True):
     ``activation`` follows every layer but the last one, which stays linear.
     """
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(layer_sizes)):
         layers.append(torch.nn.Linear(n_in, n_out, bias=bias))
         if i < len(layer_sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
@@ -106,7 +107,7 @@ def resolve_device(device):
     return str(resolved)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def adam_implementation(device):
     """Fastest Adam implementation torch offers on ``device``.
 
@@ -203,7 +204,7 @@ class RandomSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         n_samples = len(dataset)
-        n_valid = max(1, int(round(self.fraction * n_samples)))
+        n_valid = max(1, round(self.fraction * n_samples))
         if n_valid >= n_samples:
             raise ValueError(
                 f"validation_fraction={self.fraction} leaves no training sample "
@@ -441,8 +442,7 @@ class BaseTorchEstimator(BaseEstimator):
             )
         if self.verbose == 1:
             callbacks.append(("progress_bar", EpochProgressBar(self.max_epochs, name)))
-        for callback in copy.deepcopy(self.callbacks or []):
-            callbacks.append(callback)
+        callbacks.extend(copy.deepcopy(self.callbacks or []))
         return callbacks
 
     # -- inference -----------------------------------------------------------
@@ -472,9 +472,9 @@ class BaseTorchEstimator(BaseEstimator):
 
     def __setstate__(self, state):
         device = state.get("device_")
-        if device is not None and torch.device(device).type == "cuda":
-            if not torch.cuda.is_available():
-                state["device_"] = "cpu"
+        on_gpu = device is not None and torch.device(device).type == "cuda"
+        if on_gpu and not torch.cuda.is_available():
+            state["device_"] = "cpu"
         super().__setstate__(state)
 
 

@@ -7,12 +7,12 @@ import argparse
 import time
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import OneClassSVM
+from sklearn.utils import check_random_state
 
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 
@@ -32,7 +32,7 @@ def make_demo_data(n_train=4000, n_test=2000, outlier_fraction=0.05, random_stat
     """Training inliers, and a test set with off-manifold outliers (label 1)."""
     rng = check_random_state(random_state)
     X_train = make_curved_manifold(n_train, random_state=rng)
-    n_outliers = int(round(outlier_fraction * n_test))
+    n_outliers = round(outlier_fraction * n_test)
     inliers = make_curved_manifold(n_test - n_outliers, random_state=rng)
     # Outliers: points with the right marginal scale but off the surface.
     outliers = rng.normal(size=(n_outliers, X_train.shape[1])) * X_train.std(axis=0)

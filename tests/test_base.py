@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
-from skorch.callbacks import Callback
 from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
 
 from sklearn_physgen import Autoencoder, TrainingDivergedError, VariationalAutoencoder
 from sklearn_physgen._base import (
