@@ -376,7 +376,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
                 low, high, n_chains, hidden, self.generator_learning_rate
             )
         if anomalies is not None:
-            anomalies = torch.as_tensor(anomalies, dtype=torch.float32)
+            anomalies = torch.tensor(anomalies, dtype=torch.float32)
         return OnePlusEpsilonLoss(self.epsilon, sampler, anomalies, self.energy_penalty)
 
     def _score_samples(self, X):
@@ -853,7 +853,10 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
                     f"{biases[:3]}. Build its layers with bias=False."
                 )
         with torch.no_grad():
-            center = network(torch.as_tensor(X, dtype=torch.float32)).mean(dim=0)
+            center = sum(
+                network(torch.tensor(X[start : start + 8192], dtype=torch.float32)).sum(0)
+                for start in range(0, X.shape[0], 8192)
+            ) / X.shape[0]
         small = center.abs() < self.center_epsilon
         sign = torch.where(center < 0, -1.0, 1.0)
         center = torch.where(small, sign * self.center_epsilon, center)
