@@ -135,22 +135,6 @@ class _BaseAutoencoder(
             )
         return self._map_batches(self.module_.decode, Z)
 
-    def score_samples(self, X):
-        """Normality score of each sample: higher means more normal.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            See the class documentation for what the score is.
-        """
-        X = self._validate_predict_data(X)
-        return self._score_samples(X)
-
     def _encode(self, X):
         return self._map_batches(self.module_.encode, X)
 

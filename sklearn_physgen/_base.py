@@ -496,9 +496,10 @@ def _check_float32_range(X):
 
 
 class OutlierScoresMixin(OutlierMixin):
-    """scikit-learn's outlier API on top of a ``score_samples`` method.
+    """scikit-learn's outlier API on top of a ``_score_samples`` method.
 
-    ``score_samples`` is higher for more normal samples.  ``offset_`` is set at
+    Estimators implement ``_score_samples(X)`` on validated input; the score
+    is higher for more normal samples.  ``offset_`` is set at
     the end of ``fit`` from the training scores:
 
     - ``contamination='auto'``: Tukey's fence, ``offset_ = Q1 - 1.5 * IQR`` of
@@ -523,6 +524,23 @@ class OutlierScoresMixin(OutlierMixin):
             self.offset_ = float(
                 np.percentile(training_scores, 100.0 * self.contamination)
             )
+
+    def score_samples(self, X):
+        """Normality score of each sample: higher means more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The estimator's normality score; its class documentation says
+            what it is (minus a reconstruction error, an ELBO, a logit, ...).
+        """
+        X = self._validate_predict_data(X)
+        return self._score_samples(X)
 
     def decision_function(self, X):
         """Shifted normality score: negative for predicted outliers.

@@ -382,22 +382,6 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     def _score_samples(self, X):
         return self._map_batches(lambda batch: _logits(self.module_, batch), X)
 
-    def score_samples(self, X):
-        """Logit ``g(x)`` of being normal: higher means more normal.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            ``g(x)``.
-        """
-        X = self._validate_predict_data(X)
-        return self._score_samples(X)
-
     def predict_proba(self, X):
         """Classifier output for the classes ``[-1, 1]`` (anomaly, normal).
 
@@ -867,22 +851,6 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
 
     def _score_samples(self, X):
         return self._map_batches(lambda batch: -self.module_.squared_distance(batch), X)
-
-    def score_samples(self, X):
-        """Minus the squared distance of ``phi(x)`` to the centre.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            ``-||phi(x) - c||^2``; higher is more normal.
-        """
-        X = self._validate_predict_data(X)
-        return self._score_samples(X)
 
 
 class SVDDNetwork(torch.nn.Module):
