@@ -1,17 +1,21 @@
 """sklearn_physgen: scikit-learn compatible deep generative models and
 semi-supervised anomaly detectors for physics data."""
 
+from . import metrics
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._base import TrainingDivergedError
+from ._gan import GAN
 from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "GAN",
     "Autoencoder",
     "DeepSVDD",
     "OnePlusEpsilonDetector",
     "TrainingDivergedError",
     "VariationalAutoencoder",
     "__version__",
+    "metrics",
 ]

@@ -373,6 +373,7 @@ class BaseTorchEstimator(BaseEstimator):
         """Train a fresh module on ``X`` (and optional ``y``) through skorch."""
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
+        early_stopping = getattr(self, "early_stopping", False)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
 
@@ -387,10 +388,9 @@ class BaseTorchEstimator(BaseEstimator):
                 module=module,
                 criterion=criterion,
                 optimizer=torch.optim.Adam,
-                optimizer__weight_decay=self.weight_decay,
                 **{
                     f"optimizer__{key}": value
-                    for key, value in adam_implementation(self.device_).items()
+                    for key, value in self._optimizer_options().items()
                 },
                 lr=self.learning_rate,
                 max_epochs=self.max_epochs,
@@ -404,7 +404,7 @@ class BaseTorchEstimator(BaseEstimator):
                 iterator_valid=TensorBatchIterator,
                 train_split=(
                     RandomSplit(self.validation_fraction, split_seed)
-                    if self.early_stopping
+                    if early_stopping
                     else None
                 ),
                 callbacks=self._training_callbacks(),
@@ -418,16 +418,27 @@ class BaseTorchEstimator(BaseEstimator):
         self.loss_curve_ = np.asarray(net.history[:, "train_loss"], dtype=float)
         self.validation_loss_curve_ = (
             np.asarray(net.history[:, "valid_loss"], dtype=float)
-            if self.early_stopping
+            if early_stopping
             else None
         )
         self.n_iter_ = len(net.history)
         return net
 
+    def _optimizer_options(self):
+        """Keyword arguments of the module's Adam optimizer."""
+        return {
+            "weight_decay": getattr(self, "weight_decay", 0.0),
+            **adam_implementation(self.device_),
+        }
+
+    def _extra_callbacks(self):
+        """Estimator-specific skorch callbacks, as ``(name, callback)`` pairs."""
+        return []
+
     def _training_callbacks(self):
         name = type(self).__name__
-        callbacks = [("divergence_guard", DivergenceGuard(name))]
-        if self.early_stopping:
+        callbacks = [("divergence_guard", DivergenceGuard(name)), *self._extra_callbacks()]
+        if getattr(self, "early_stopping", False):
             callbacks.append(
                 (
                     "early_stopping",
@@ -459,10 +470,10 @@ class BaseTorchEstimator(BaseEstimator):
     def _map_batches(self, function, X, batch_size=INFERENCE_BATCH_SIZE):
         """Apply ``function(tensor_batch) -> tensor`` to ``X`` without gradients.
 
-        The module is put in evaluation mode; the result is a NumPy array in the
+        The module and criterion are put in evaluation mode; the result is a NumPy array in the
         floating dtype of ``X``.
         """
-        self.module_.eval()
+        self.net_._set_training(False)
         outputs = []
         with torch.no_grad():
             for start in range(0, X.shape[0], batch_size):
