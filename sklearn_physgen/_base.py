@@ -435,6 +435,9 @@ class BaseTorchEstimator(BaseEstimator):
         """Estimator-specific skorch callbacks, as ``(name, callback)`` pairs."""
         return []
 
+    #: History key early stopping watches (a loss, or a score where higher is better).
+    _early_stopping_monitor = "valid_loss"
+
     def _training_callbacks(self):
         name = type(self).__name__
         callbacks = [("divergence_guard", DivergenceGuard(name)), *self._extra_callbacks()]
@@ -443,7 +446,8 @@ class BaseTorchEstimator(BaseEstimator):
                 (
                     "early_stopping",
                     EarlyStopping(
-                        monitor="valid_loss",
+                        monitor=self._early_stopping_monitor,
+                        lower_is_better=self._early_stopping_monitor == "valid_loss",
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         threshold_mode="abs",

@@ -6,8 +6,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import _fit_context
+from sklearn.metrics import roc_auc_score
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_consistent_length, column_or_1d
+from skorch.callbacks import Callback
 
 from ._base import (
     ACTIVATIONS,
@@ -111,7 +114,11 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Passes over the normal training data.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the normal data and stop when the
-        validation loss stops improving; the best weights are restored.
+        validation score stops improving; the best weights are restored. With
+        at least two known anomalies (and ``epsilon > 0``) the same fraction
+        of them is held out too and the score is the validation ROC AUC of
+        normal against known anomalies (``valid_auc`` in the history);
+        otherwise it is the validation loss.
     validation_fraction : float, default=0.1
         Fraction held out when ``early_stopping=True``.
     n_iter_no_change : int, default=10
@@ -319,9 +326,31 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         self.box_high_ = high + self.margin * width
         self.classes_ = np.array([-1, 1])
         use_anomalies = self.n_known_anomalies_ > 0 and self.epsilon > 0
-        self._fit_net(X_normal, anomalies=X_anomalies if use_anomalies else None)
+        self._validation_anomalies = None
+        if use_anomalies and self.early_stopping and self.n_known_anomalies_ >= 2:
+            X_anomalies, self._validation_anomalies = self._hold_out_anomalies(X_anomalies)
+        self._early_stopping_monitor = (
+            "valid_auc" if self._validation_anomalies is not None else "valid_loss"
+        )
+        try:
+            self._fit_net(X_normal, anomalies=X_anomalies if use_anomalies else None)
+        finally:
+            del self._validation_anomalies, self._early_stopping_monitor
         self._set_offset(self._score_samples(X_normal))
         return self
+
+    def _hold_out_anomalies(self, X_anomalies):
+        """Split the known anomalies into training and validation parts."""
+        rng = np.random.RandomState(check_random_state(self.random_state).randint(2**31 - 1))
+        order = rng.permutation(len(X_anomalies))
+        n_valid = min(len(order) - 1, max(1, round(self.validation_fraction * len(order))))
+        return X_anomalies[order[n_valid:]], X_anomalies[order[:n_valid]]
+
+    def _extra_callbacks(self):
+        if getattr(self, "_validation_anomalies", None) is None:
+            return []
+        anomalies = torch.tensor(self._validation_anomalies, dtype=torch.float32)
+        return [("valid_auc", ValidationAUC(anomalies))]
 
     def _known_anomaly_mask(self, y, n_samples):
         if y is None:
@@ -399,6 +428,25 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         """
         normal = 1.0 / (1.0 + np.exp(-self.score_samples(X)))
         return np.column_stack([1.0 - normal, normal])
+
+
+class ValidationAUC(Callback):
+    """Records ``valid_auc``: ROC AUC of ``g`` on held-out normal samples
+    against held-out known anomalies, for early stopping on what matters."""
+
+    def __init__(self, anomalies):
+        self.anomalies = anomalies
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            normal = _logits(module, dataset_valid.X).cpu().numpy()
+            anomalous = _logits(module, self.anomalies.to(dataset_valid.X.device)).cpu().numpy()
+        module.train(was_training)
+        labels = np.r_[np.ones(len(normal)), np.zeros(len(anomalous))]
+        net.history.record("valid_auc", float(roc_auc_score(labels, np.r_[normal, anomalous])))
 
 
 def _logits(module, x):

@@ -266,3 +266,21 @@ def test_deep_svdd_rejects_networks_with_biases():
         network=torch.nn.Linear(3, 4, bias=False), max_epochs=2, device="cpu"
     ).fit(np.random.RandomState(0).normal(size=(50, 3)))
     assert model.center_.shape == (4,)
+
+
+def test_early_stopping_watches_validation_auc_when_anomalies_are_known():
+    X, y = labelled_moons(n_anomalies=40)
+    X = np.vstack([X, far_from_moons(40, seed=9)])
+    y = np.r_[y, -np.ones(40, int)]
+    model = detector(early_stopping=True, validation_fraction=0.2,
+                     n_iter_no_change=10, max_epochs=200, learning_rate=3e-3,
+                     batch_size=64, hidden_layer_sizes=(64, 64)).fit(X, y)
+    auc = model.history_[:, "valid_auc"]
+    assert len(auc) == model.n_iter_ < 200
+    assert max(auc) > 0.9
+    # the 20 % of anomalies held out for validation were not trained on
+    assert model.n_known_anomalies_ == 80
+    one_class = detector(early_stopping=True, max_epochs=5).fit(X[y == 1])
+    assert "valid_auc" not in one_class.history_[-1]
+    assert "valid_loss" in one_class.history_[-1]
+    pickle.loads(pickle.dumps(model))
