@@ -435,19 +435,21 @@ class BaseTorchEstimator(BaseEstimator):
         """Estimator-specific skorch callbacks, as ``(name, callback)`` pairs."""
         return []
 
-    #: History key early stopping watches (a loss, or a score where higher is better).
-    _early_stopping_monitor = "valid_loss"
+    def _early_stopping_target(self):
+        """History key early stopping watches, and whether lower is better."""
+        return "valid_loss", True
 
     def _training_callbacks(self):
         name = type(self).__name__
         callbacks = [("divergence_guard", DivergenceGuard(name)), *self._extra_callbacks()]
         if getattr(self, "early_stopping", False):
+            monitor, lower_is_better = self._early_stopping_target()
             callbacks.append(
                 (
                     "early_stopping",
                     EarlyStopping(
-                        monitor=self._early_stopping_monitor,
-                        lower_is_better=self._early_stopping_monitor == "valid_loss",
+                        monitor=monitor,
+                        lower_is_better=lower_is_better,
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         threshold_mode="abs",

@@ -257,7 +257,9 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas}.")
         conditions = self._fit_conditions(y, X.shape[0])
-        self._fit_net(X, conditions, real=X, real_conditions=conditions)
+        # Extra critic steps draw their own real batches; one step uses the batch.
+        extra = {"real": X, "real_conditions": conditions} if self.n_critic > 1 else {}
+        self._fit_net(X, conditions, **extra)
         history = self.history_
         self.discriminator_loss_curve_ = np.asarray(
             history[:, "discriminator_loss"], dtype=float
@@ -334,7 +336,7 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         hidden = [int(h) for h in np.atleast_1d(self.generator_hidden_layer_sizes)]
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
 
-    def _build_criterion(self, X, real, real_conditions=None):
+    def _build_criterion(self, X, real=None, real_conditions=None):
         if self.discriminator is not None:
             discriminator = build_user_module(self.discriminator, "discriminator")
         else:
@@ -350,7 +352,7 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
             gradient_penalty=self.gradient_penalty,
             learning_rate=self.discriminator_learning_rate or self.learning_rate,
             betas=tuple(self.adam_betas),
-            real=torch.tensor(real, dtype=torch.float32),
+            real=None if real is None else torch.tensor(real, dtype=torch.float32),
             real_conditions=(
                 None if real_conditions is None else torch.tensor(real_conditions)
             ),
@@ -480,12 +482,13 @@ class AdversarialLoss(torch.nn.Module):
     """The generator's adversarial loss; owns and trains the discriminator.
 
     Called with a real mini-batch, it first takes ``n_critic`` discriminator
-    steps (the first on that batch, the others on random real batches) with
-    its own Adam, then returns the generator loss for skorch to minimise.
+    steps (the first on that batch, the others on random batches of ``real``,
+    which is only needed when ``n_critic > 1``) with its own Adam, then
+    returns the generator loss for skorch to minimise.
     """
 
     def __init__(self, discriminator, loss, latent_dim, n_critic, gradient_penalty,
-                 learning_rate, betas, real, real_conditions=None):
+                 learning_rate, betas, real=None, real_conditions=None):
         super().__init__()
         self.discriminator = discriminator
         self.loss = loss
@@ -494,7 +497,10 @@ class AdversarialLoss(torch.nn.Module):
         self.gradient_penalty = gradient_penalty
         self.learning_rate = learning_rate
         self.betas = betas
-        self.register_buffer("real", real)
+        if real is None:
+            self.real = None
+        else:
+            self.register_buffer("real", real)
         if real_conditions is None:
             self.real_conditions = None
         else:
@@ -505,8 +511,8 @@ class AdversarialLoss(torch.nn.Module):
     def reset_statistics(self):
         self.statistics = {"discriminator_loss": [], "wasserstein_estimate": []}
 
-    def _generate(self, generator, conditions, n_samples):
-        z = torch.randn(n_samples, self.latent_dim, device=self.real.device)
+    def _generate(self, generator, conditions, n_samples, device):
+        z = torch.randn(n_samples, self.latent_dim, device=device)
         return generator(_with_conditions(z, conditions))
 
     def _discriminate(self, x, conditions):
@@ -529,7 +535,7 @@ class AdversarialLoss(torch.nn.Module):
                 self.discriminator.parameters(), lr=self.learning_rate, betas=self.betas
             )
         with torch.no_grad():
-            fake = self._generate(generator, conditions, real.shape[0])
+            fake = self._generate(generator, conditions, real.shape[0], real.device)
         parameters = list(self.discriminator.parameters())
         with torch.enable_grad():
             d_real = self._discriminate(real, conditions)
@@ -562,7 +568,7 @@ class AdversarialLoss(torch.nn.Module):
                     conditions = (None if self.real_conditions is None
                                   else self.real_conditions[index])
                 self._discriminator_step(generator, real, conditions)
-        d_fake = self._discriminate(self._generate(generator, y, len(X)), y)
+        d_fake = self._discriminate(self._generate(generator, y, len(X), X.device), y)
         if self.loss == "bce":
             return torch.nn.functional.softplus(-d_fake).mean()  # non-saturating
         return -d_fake.mean()

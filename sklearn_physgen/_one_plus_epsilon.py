@@ -329,13 +329,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         self._validation_anomalies = None
         if use_anomalies and self.early_stopping and self.n_known_anomalies_ >= 2:
             X_anomalies, self._validation_anomalies = self._hold_out_anomalies(X_anomalies)
-        self._early_stopping_monitor = (
-            "valid_auc" if self._validation_anomalies is not None else "valid_loss"
-        )
         try:
             self._fit_net(X_normal, anomalies=X_anomalies if use_anomalies else None)
         finally:
-            del self._validation_anomalies, self._early_stopping_monitor
+            del self._validation_anomalies
         self._set_offset(self._score_samples(X_normal))
         return self
 
@@ -345,6 +342,11 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         order = rng.permutation(len(X_anomalies))
         n_valid = min(len(order) - 1, max(1, round(self.validation_fraction * len(order))))
         return X_anomalies[order[n_valid:]], X_anomalies[order[:n_valid]]
+
+    def _early_stopping_target(self):
+        if getattr(self, "_validation_anomalies", None) is None:
+            return "valid_loss", True
+        return "valid_auc", False
 
     def _extra_callbacks(self):
         if getattr(self, "_validation_anomalies", None) is None:
