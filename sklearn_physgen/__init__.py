@@ -1,7 +1,7 @@
 """sklearn_physgen: scikit-learn compatible deep generative models and
 semi-supervised anomaly detectors for physics data."""
 
-from . import metrics
+from . import datasets, metrics
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._base import TrainingDivergedError
 from ._gan import GAN
@@ -17,5 +17,6 @@ __all__ = [
     "TrainingDivergedError",
     "VariationalAutoencoder",
     "__version__",
+    "datasets",
     "metrics",
 ]
