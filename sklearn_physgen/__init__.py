@@ -4,6 +4,7 @@ semi-supervised anomaly detectors for physics data."""
 from . import datasets, metrics
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._base import TrainingDivergedError
+from ._compose import TransformedGenerator
 from ._gan import GAN
 from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
 
@@ -15,6 +16,7 @@ __all__ = [
     "DeepSVDD",
     "OnePlusEpsilonDetector",
     "TrainingDivergedError",
+    "TransformedGenerator",
     "VariationalAutoencoder",
     "__version__",
     "datasets",
