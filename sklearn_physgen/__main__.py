@@ -1,8 +1,14 @@
-"""``python -m sklearn_physgen``: the package's main job."""
+"""``python -m sklearn_physgen``: the package's main job.
+
+Compares the (1+eps)-class detectors with one-class baselines; see
+:mod:`sklearn_physgen._cli` and ``python -m sklearn_physgen --help``.
+"""
 
 import sys
 
-from ._demo import main
+from ._cli import main
+
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_physgen import DeepSVDD, OnePlusEpsilonDetector
-from sklearn_physgen._demo import make_curved_manifold
+from sklearn_physgen.datasets import make_curved_manifold
 
 SAMPLERS = ["uniform", "hmc", "rmsprop", "deep"]
 

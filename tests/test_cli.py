@@ -1,0 +1,255 @@
+"""The ``sklearn-physgen`` command (``python -m sklearn_physgen``), end to end."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sklearn_physgen._cli import build_parser, check_arguments, main, signal_efficiency
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
+SHARED_HIGGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "higgs.npz"
+QUICK = ["--max-epochs", "3", "--quiet"]
+
+
+def read_outputs(output_dir, tag):
+    """The JSON payload and the per-fit CSV rows written for ``tag``."""
+    payload = json.loads((output_dir / f"results_{tag}.json").read_text())
+    with open(output_dir / f"results_{tag}.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    return payload, rows
+
+
+def labelled_blobs(n_normal=300, n_anomaly=40, n_features=4, seed=0):
+    """Normal Gaussian data and shifted anomalies; label 1 marks anomalies."""
+    rng = np.random.RandomState(seed)
+    X = np.vstack([
+        rng.normal(size=(n_normal, n_features)),
+        rng.normal(2.5, 0.5, size=(n_anomaly, n_features)),
+    ])
+    y = np.r_[np.zeros(n_normal, int), np.ones(n_anomaly, int)]
+    return X, y
+
+
+def test_moons_end_to_end(tmp_path, capsys):
+    models = ["ope-uniform", "ope-hmc", "autoencoder", "isolation-forest"]
+    status = main([
+        "--models", *models, "--known-anomalies", "0", "5", "--seeds", "2",
+        "--n-samples", "400", "--max-epochs", "3", "--output-dir", str(tmp_path),
+    ])
+    assert status == 0
+    out, err = capsys.readouterr()
+    assert "ROC AUC" in out and "signal (anomaly) efficiency" in out
+    assert "fit time" in out and "k=0" in out and "k=5" in out
+    assert "mean ± std over 2 seeds" in out
+    assert "isolation-forest *" in out  # one-class models are marked
+    # One progress line per fit: 2 seeds x (2 one-class + 2 (1+eps) x 2 k).
+    progress = [line for line in err.splitlines() if "ROC AUC" in line]
+    assert len(progress) == 12
+
+    payload, rows = read_outputs(tmp_path, "moons")
+    assert len(payload["records"]) == len(rows) == 12
+    assert {record["model"] for record in payload["records"]} == set(models)
+    assert {(r["model"], r["k"]) for r in payload["records"]} == {
+        ("ope-uniform", 0), ("ope-uniform", 5), ("ope-hmc", 0), ("ope-hmc", 5),
+        ("autoencoder", 0), ("isolation-forest", 0),
+    }
+    for record in payload["records"]:
+        assert record["error"] is None
+        assert 0.0 <= record["roc_auc"] <= 1.0
+        assert 0.0 <= record["signal_efficiency"] <= 1.0
+    assert {row["n_seeds"] for row in payload["summary"]} == {2}
+    assert payload["config"]["known_anomalies"] == [0, 5]
+    with open(tmp_path / "summary_moons.csv", newline="") as file:
+        assert len(list(csv.DictReader(file))) == 6
+    assert (tmp_path / "roc_moons.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_known_anomalies_help_the_detector_on_blobs(tmp_path, capsys):
+    X, y = labelled_blobs(n_normal=400, n_anomaly=60, n_features=3)
+    path = tmp_path / "blobs.npz"
+    np.savez(path, X=X, y=y)
+    status = main([
+        "--data", str(path), "--models", "ope-uniform", "one-class-svm",
+        "--known-anomalies", "20", "--max-epochs", "20", "--quiet",
+        "--output-dir", str(tmp_path),
+    ])
+    assert status == 0
+    payload, _ = read_outputs(tmp_path, "blobs")
+    auc = {r["model"]: r["roc_auc"] for r in payload["records"]}
+    assert auc["ope-uniform"] > 0.9
+    assert set(auc) == {"ope-uniform", "one-class-svm"}
+    assert "k=0" in capsys.readouterr().out  # the one-class column is added
+
+
+def test_npz_file(tmp_path):
+    if SHARED_HIGGS.exists():
+        with np.load(SHARED_HIGGS) as archive:
+            X, y = archive["X"][:400], archive["y"][:400]
+    else:
+        X, y = labelled_blobs(n_normal=250, n_anomaly=150, n_features=28)
+    path = tmp_path / "higgs_small.npz"
+    np.savez(path, X=X, y=y)
+    status = main([
+        "--data", str(path), "--models", "ope-rmsprop", "deep-svdd",
+        "--known-anomalies", "0", "10", *QUICK, "--output-dir", str(tmp_path),
+    ])
+    assert status == 0
+    payload, _ = read_outputs(tmp_path, "higgs_small")
+    assert payload["data"]["n_rows"] == 400
+    assert payload["data"]["n_features"] == X.shape[1]
+    assert payload["data"]["n_anomalies"] == int(np.sum(y == 1))
+    assert len(payload["records"]) == 3
+
+
+@pytest.mark.parametrize(
+    "file_name, header",
+    [("events.csv", True), ("events.csv", False), ("events.csv.gz", True)],
+)
+def test_csv_file_with_or_without_header(tmp_path, file_name, header):
+    X, y = labelled_blobs(n_normal=200, n_anomaly=30, n_features=3)
+    path = tmp_path / file_name
+    table = np.column_stack([y, X])
+    np.savetxt(path, table, delimiter=",", fmt="%.6g",
+               header="label,a,b,c" if header else "", comments="")
+    status = main([
+        "--data", str(path), "--n-samples", "150", "--models",
+        "isolation-forest", "ope-uniform", "--known-anomalies", "3", *QUICK,
+        "--output-dir", str(tmp_path),
+    ])
+    assert status == 0
+    payload, _ = read_outputs(tmp_path, "events")
+    assert payload["data"]["n_rows"] == 150
+    assert payload["data"]["n_features"] == 3
+
+
+class DivergingModel:
+    """Stands in for a model whose training diverges."""
+
+    def fit(self, X, y=None):
+        raise FloatingPointError("loss became NaN in epoch 1")
+
+
+def test_a_failed_fit_is_reported_and_the_run_goes_on(tmp_path, capsys, monkeypatch):
+    from sklearn_physgen import _cli
+
+    make_model = _cli.make_model
+
+    def make_some_models_diverge(name, **options):
+        return DivergingModel() if name == "ope-hmc" else make_model(name, **options)
+
+    monkeypatch.setattr(_cli, "make_model", make_some_models_diverge)
+    status = main([
+        "--models", "ope-hmc", "isolation-forest", "--n-samples", "200",
+        "--known-anomalies", "0", "5", *QUICK, "--output-dir", str(tmp_path),
+    ])
+    assert status == 1
+    out, err = capsys.readouterr()
+    assert "failed" in out and "2 fit(s) failed" in err
+    payload, _ = read_outputs(tmp_path, "moons")
+    errors = {r["model"]: r["error"] for r in payload["records"]}
+    assert errors["isolation-forest"] is None
+    assert "loss became NaN" in errors["ope-hmc"]
+
+
+def test_default_options_follow_the_data():
+    parser = build_parser()
+    moons = parser.parse_args([])
+    check_arguments(parser, moons)
+    higgs = parser.parse_args(["--data", "higgs"])
+    check_arguments(parser, higgs)
+    assert moons.known_anomalies == [0, 10]
+    assert higgs.known_anomalies == [0, 10, 100, 1000]
+    assert higgs.max_epochs == 40
+    assert moons.models == higgs.models and len(moons.models) == 8
+
+
+def test_signal_efficiency():
+    normality = np.r_[np.linspace(0.0, 1.0, 101), [-1.0, -1.0, 0.5]]
+    is_anomaly = np.r_[np.zeros(101, bool), np.ones(3, bool)]
+    assert signal_efficiency(normality, is_anomaly, 0.01) == pytest.approx(2 / 3)
+
+
+def test_help_in_a_subprocess():
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+    completed = subprocess.run(
+        [sys.executable, "-m", "sklearn_physgen", "--help"],
+        cwd=REPOSITORY_ROOT, env=environment, capture_output=True, text=True, check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "--known-anomalies" in completed.stdout
+    assert "ope-hmc" in "".join(completed.stdout.split())
+
+
+def write_npz_without_y(path):
+    np.savez(path, X=np.zeros((10, 2)), labels=np.zeros(10))
+
+
+def write_non_numeric_csv(path):
+    path.write_text("label,a,b\n0,1.0,2.0\n1,oops,3.0\n")
+
+
+def write_single_class_npz(path):
+    np.savez(path, X=np.zeros((10, 2)), y=np.zeros(10))
+
+
+def write_text(path):
+    path.write_text("0 1 2\n")
+
+
+BAD_DATA = {
+    "missing file": ("missing.npz", None, "no such file"),
+    "wrong extension": ("data.txt", write_text, "neither one of"),
+    "npz without y": ("no_y.npz", write_npz_without_y, "has no array 'y'"),
+    "non-numeric csv": ("words.csv", write_non_numeric_csv, "numeric"),
+    "one class": ("one_class.npz", write_single_class_npz, "only one class"),
+}
+
+
+def run_expecting_usage_error(argv, capsys):
+    """Run ``main`` and return stderr, checking for a clean exit with status 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("sklearn-physgen: error: ")
+    return err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--models", "ope-uniform", "svm"], "unknown model 'svm'"),
+        (["--known-anomalies", "0", "-3"], "-3 is negative"),
+        (["--known-anomalies", "100000"], "100000 is more than the 70 anomalies"),
+        (["--seeds", "0"], "--seeds: must be at least 1"),
+        (["--epsilon", "1.5"], "--epsilon"),
+        (["--max-epochs", "0"], "--max-epochs"),
+    ],
+)
+def test_bad_arguments_exit_2(argv, message, capsys, tmp_path):
+    output_dir = tmp_path / "results"
+    err = run_expecting_usage_error([*argv, "--output-dir", str(output_dir)], capsys)
+    assert message in err
+    assert not output_dir.exists()
+
+
+@pytest.mark.parametrize("case", list(BAD_DATA))
+def test_unreadable_data_exits_2(case, capsys, tmp_path):
+    file_name, write, message = BAD_DATA[case]
+    path = tmp_path / file_name
+    if write is not None:
+        write(path)
+    output_dir = tmp_path / "results"
+    err = run_expecting_usage_error(
+        ["--data", str(path), "--output-dir", str(output_dir)], capsys
+    )
+    assert message in err
+    assert not output_dir.exists()
