@@ -11,33 +11,44 @@ classifier extrapolates "normal" into the empty corners — the two-class
 failure that an intermediate ``epsilon`` avoids.
 """
 
+# %%
+# Data
+# ----
+# :func:`~sklearn_physgen.datasets.make_anomaly_moons` returns the moons and a
+# cluster of 30 anomalies in the gap, with physics-style labels: 0 normal,
+# 1 anomaly. ``anomaly_label=1`` tells the detector so.
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.datasets import make_moons
 
 from sklearn_physgen import OnePlusEpsilonDetector
+from sklearn_physgen.datasets import make_anomaly_moons
 
-X_normal, _ = make_moons(1000, noise=0.05, random_state=0)
-rng = np.random.RandomState(3)
-X_known = np.array([0.5, 0.25]) + 0.05 * rng.normal(size=(30, 2))
-X = np.vstack([X_normal, X_known])
-y = np.r_[np.ones(len(X_normal), int), -np.ones(len(X_known), int)]
+X, y = make_anomaly_moons(1000, n_anomalies=30, random_state=0)
 
 grid_x, grid_y = np.meshgrid(np.linspace(-1.5, 2.5, 200), np.linspace(-1.0, 1.5, 150))
 grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
 
+# %%
+# One detector per ε
+# ------------------
+# The sampler is the default brute-force one (uniform pseudo-anomalies on a box
+# 10% wider than the data). The black line is ``decision_function = 0``, the
+# boundary of ``predict``.
 epsilons = [0.0, 0.5, 0.95]
-fig, axes = plt.subplots(1, len(epsilons), figsize=(4 * len(epsilons), 3.4), sharey=True)
+fig, axes = plt.subplots(1, len(epsilons), figsize=(12, 3.4), sharey=True)
 for ax, epsilon in zip(axes, epsilons):
-    detector = OnePlusEpsilonDetector(epsilon=epsilon, max_epochs=60, random_state=0)
+    detector = OnePlusEpsilonDetector(
+        epsilon=epsilon, anomaly_label=1, max_epochs=60, random_state=0
+    )
     detector.fit(X, y)
     decision = detector.decision_function(grid).reshape(grid_x.shape)
     ax.contourf(grid_x, grid_y, decision, levels=20, cmap="RdBu")
     ax.contour(grid_x, grid_y, decision, levels=[0.0], colors="k")
-    ax.scatter(*X_normal.T, s=2, c="w", label="normal")
-    ax.scatter(*X_known.T, s=8, c="orange", label="known anomalies")
+    ax.scatter(*X[y == 0].T, s=2, c="w", label="normal")
+    ax.scatter(*X[y == 1].T, s=8, c="orange", label="known anomalies")
     ax.set_title(f"epsilon = {epsilon}")
 axes[0].legend(loc="lower left", fontsize=8)
-fig.suptitle("decision_function (blue: normal, red: anomalous; black: predict boundary)")
+fig.suptitle("decision_function (blue: normal, red: anomalous; "
+             "black: predict boundary)")
 fig.tight_layout()
 plt.show()

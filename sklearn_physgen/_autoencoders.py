@@ -122,7 +122,7 @@ class _BaseAutoencoder(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             Decoded samples (the decoder mean for the VAE).
         """
         check_is_fitted(self)
@@ -216,9 +216,9 @@ class Autoencoder(_BaseAutoencoder):
         The fitted skorch net; ``net_.module_`` is the trained network.
     history_ : skorch.History
         Per-epoch (and per-batch) training record.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         Mean training loss (squared error per feature) of each epoch.
-    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+    validation_loss_curve_ : ndarray of shape (`n_iter_`,) or None
         Validation loss of each epoch when ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
@@ -232,7 +232,7 @@ class Autoencoder(_BaseAutoencoder):
         Threshold on ``score_samples`` used by ``decision_function``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column
         names.
 
@@ -362,7 +362,7 @@ class Autoencoder(_BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Generated samples. See the Notes of the class for why they are
             often poor.
         """
@@ -448,21 +448,21 @@ class VariationalAutoencoder(_BaseAutoencoder):
         The fitted skorch net; ``net_.module_`` is the trained network.
     history_ : skorch.History
         Training record.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         Mean training loss (negative β-ELBO per sample, in nats) per epoch.
-    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+    validation_loss_curve_ : ndarray of shape (`n_iter_`,) or None
         Validation loss per epoch when ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
     device_ : str
         Device the model was trained on.
-    decoder_variance_ : ndarray of shape (n_features_in_,)
+    decoder_variance_ : ndarray of shape (`n_features_in_`,)
         Variance of ``p(x|z)`` per feature after training.
     offset_ : float
         Threshold on ``score_samples`` used by ``decision_function``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when available.
 
     See Also
@@ -611,7 +611,7 @@ class VariationalAutoencoder(_BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Generated samples, including the decoder's Gaussian noise.
         """
         check_is_fitted(self)

@@ -142,7 +142,7 @@ class TransformedGenerator(BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Generated samples in the original feature space.
         """
         check_is_fitted(self)
@@ -215,7 +215,7 @@ class TransformedGenerator(BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             ``transformer_.inverse_transform(generator_.inverse_transform(Z))``.
         """
         check_is_fitted(self)

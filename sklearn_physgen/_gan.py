@@ -117,11 +117,11 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
     history_ : skorch.History
         Per epoch: ``train_loss`` (the generator loss), ``discriminator_loss``
         and, for ``'wasserstein'``, ``wasserstein_estimate``.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         Generator loss per epoch.
-    discriminator_loss_curve_ : ndarray of shape (n_iter_,)
+    discriminator_loss_curve_ : ndarray of shape (`n_iter_`,)
         Mean discriminator loss per epoch.
-    wasserstein_curve_ : ndarray of shape (n_iter_,) or None
+    wasserstein_curve_ : ndarray of shape (`n_iter_`,) or None
         Mean critic estimate of the Wasserstein-1 distance per epoch
         (``loss='wasserstein'``).
     n_iter_ : int
@@ -136,7 +136,7 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         Threshold on ``score_samples`` used by ``decision_function``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when available.
 
     See Also
@@ -392,7 +392,7 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Generated samples.
         """
         check_is_fitted(self)

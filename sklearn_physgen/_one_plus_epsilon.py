@@ -145,10 +145,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         The fitted skorch net; ``net_.module_`` is the classifier ``g``.
     history_ : skorch.History
         Training record.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         Training loss per epoch (for the energy samplers a surrogate whose
         gradient is the (1+eps) gradient, not a cross-entropy).
-    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+    validation_loss_curve_ : ndarray of shape (`n_iter_`,) or None
         Validation loss per epoch when ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
@@ -156,7 +156,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Device the model was trained on.
     n_known_anomalies_ : int
         Number of labelled anomalies used in training.
-    box_low_, box_high_ : ndarray of shape (n_features_in_,)
+    box_low_, box_high_ : ndarray of shape (`n_features_in_`,)
         Corners of the sampling box.
     classes_ : ndarray of shape (2,)
         ``[-1, 1]``: the columns of :meth:`predict_proba`.
@@ -164,7 +164,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Threshold on ``score_samples`` used by ``decision_function``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when available.
 
     See Also
@@ -764,9 +764,9 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
         The centre ``c``.
     history_ : skorch.History
         Training record.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         Mean squared distance to the centre per epoch.
-    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+    validation_loss_curve_ : ndarray of shape (`n_iter_`,) or None
         Validation loss per epoch when ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
@@ -776,7 +776,7 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
         Threshold on ``score_samples`` used by ``decision_function``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when available.
 
     See Also
