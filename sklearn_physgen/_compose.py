@@ -1,12 +1,13 @@
 """A generative model fitted in a transformed feature space."""
 
 import inspect
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import TransformerTags, check_random_state
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -45,6 +46,18 @@ class TransformedGenerator(BaseEstimator):
         Cloned and fitted on ``X``. ``None`` means
         ``QuantileTransformer(output_distribution="normal",
         n_quantiles=min(1000, n_samples))``.
+    discrete_features : 'auto', array-like of int or bool, or None, default=None
+        Columns that take a few discrete values (b-tags, multiplicities).
+        They are *dequantised* before the transformer sees them: a value
+        ``v_i`` becomes a uniform draw in ``[v_i, v_{i+1})``, the gap to the
+        next value seen in training, so the transformer and the generator see
+        a continuous feature; generated values are mapped back to the value
+        whose interval holds them. ``'auto'`` takes the columns with at most
+        ``max_discrete_values`` distinct training values; ``None``, none.
+    max_discrete_values : int, default=10
+        Threshold of ``discrete_features='auto'``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the dequantisation noise.
 
     Attributes
     ----------
@@ -52,6 +65,8 @@ class TransformedGenerator(BaseEstimator):
         The fitted transformer.
     generator_ : estimator
         The generator fitted on the transformed training data.
+    discrete_levels_ : dict of int to ndarray
+        For each discrete column, its sorted distinct training values.
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -87,11 +102,24 @@ class TransformedGenerator(BaseEstimator):
     _parameter_constraints = {
         "generator": [HasMethods(["fit", "sample"])],
         "transformer": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        "discrete_features": [StrOptions({"auto"}), "array-like", None],
+        "max_discrete_values": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, generator, transformer=None):
+    def __init__(
+        self,
+        generator,
+        transformer=None,
+        discrete_features=None,
+        max_discrete_values=10,
+        random_state=None,
+    ):
         self.generator = generator
         self.transformer = transformer
+        self.discrete_features = discrete_features
+        self.max_discrete_values = max_discrete_values
+        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
@@ -117,6 +145,10 @@ class TransformedGenerator(BaseEstimator):
             )
         else:
             transformer = clone(self.transformer)
+        self.discrete_levels_ = {
+            column: np.unique(X[:, column]) for column in self._discrete_columns(X)
+        }
+        X = self._dequantize(X, check_random_state(self.random_state))
         self.transformer_ = transformer.fit(X)
         X_transformed = self.transformer_.transform(X)
         self.generator_ = clone(self.generator)
@@ -152,7 +184,7 @@ class TransformedGenerator(BaseEstimator):
         draws = self.generator_.sample(n_samples, **sample_params)
         if isinstance(draws, tuple):  # GaussianMixture returns (X, component labels)
             draws = draws[0]
-        return self.transformer_.inverse_transform(np.asarray(draws))
+        return self._quantize(self.transformer_.inverse_transform(np.asarray(draws)))
 
     @available_if(_generator_has("score_samples"))
     def score_samples(self, X):
@@ -219,12 +251,67 @@ class TransformedGenerator(BaseEstimator):
             ``transformer_.inverse_transform(generator_.inverse_transform(Z))``.
         """
         check_is_fitted(self)
-        return self.transformer_.inverse_transform(self.generator_.inverse_transform(Z))
+        decoded = self.generator_.inverse_transform(Z)
+        return self._quantize(self.transformer_.inverse_transform(decoded))
 
     def _transform_input(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.transformer_.transform(X)
+        return self.transformer_.transform(self._dequantize(X, None))
+
+    # -- discrete columns ----------------------------------------------------
+
+    def _discrete_columns(self, X):
+        if self.discrete_features is None:
+            return []
+        if isinstance(self.discrete_features, str):  # 'auto'
+            return [
+                column
+                for column in range(X.shape[1])
+                if len(np.unique(X[:, column])) <= self.max_discrete_values
+            ]
+        mask_or_indices = np.asarray(self.discrete_features)
+        if mask_or_indices.dtype == bool:
+            if mask_or_indices.shape != (X.shape[1],):
+                raise ValueError(
+                    f"discrete_features as a mask needs {X.shape[1]} entries, "
+                    f"got {mask_or_indices.shape[0]}."
+                )
+            return list(np.flatnonzero(mask_or_indices))
+        columns = [int(column) for column in mask_or_indices.ravel()]
+        if any(not 0 <= column < X.shape[1] for column in columns):
+            raise ValueError(
+                f"discrete_features holds column indices outside [0, {X.shape[1]})."
+            )
+        return columns
+
+    @staticmethod
+    def _level_widths(levels):
+        """Width of the interval above each level: the gap to the next one."""
+        if len(levels) == 1:
+            return np.ones(1)
+        gaps = np.diff(levels)
+        return np.append(gaps, gaps[-1])
+
+    def _dequantize(self, X, rng):
+        """Spread each discrete value over its interval (midpoint if ``rng`` is None)."""
+        if not self.discrete_levels_:
+            return X
+        X = np.array(X, dtype=np.float64)
+        for column, levels in self.discrete_levels_.items():
+            index = np.clip(
+                np.searchsorted(levels, X[:, column], side="right") - 1, 0, len(levels) - 1
+            )
+            offset = 0.5 if rng is None else rng.uniform(size=len(X))
+            X[:, column] = levels[index] + offset * self._level_widths(levels)[index]
+        return X
+
+    def _quantize(self, X):
+        """Map every value of a discrete column to the level whose interval holds it."""
+        for column, levels in self.discrete_levels_.items():
+            index = np.searchsorted(levels, X[:, column], side="right") - 1
+            X[:, column] = levels[np.clip(index, 0, len(levels) - 1)]
+        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

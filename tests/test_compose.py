@@ -99,3 +99,38 @@ def test_bad_generator_and_feature_mismatch():
     model = TransformedGenerator(KernelDensity()).fit(correlated_lognormal(100, 6))
     with pytest.raises(ValueError, match="features"):
         model.score_samples(np.ones((3, 5)))
+
+
+def btag_like(n_samples, random_state):
+    """A 3-valued column (0, 1, 4) and a lognormal column whose scale depends on it."""
+    rng = np.random.RandomState(random_state)
+    tag = rng.choice([0.0, 1.0, 4.0], p=[0.6, 0.1, 0.3], size=n_samples)
+    return np.column_stack([tag, (1.0 + tag) * rng.lognormal(size=n_samples)])
+
+
+@pytest.mark.parametrize("discrete_features", ["auto", [0], [True, False]])
+def test_discrete_columns_are_dequantised_and_come_back_discrete(discrete_features):
+    X = btag_like(3000, 0)
+    model = TransformedGenerator(
+        GaussianMixture(3, random_state=0),
+        discrete_features=discrete_features,
+        random_state=0,
+    ).fit(X)
+    assert list(model.discrete_levels_) == [0]
+    generated = model.sample(6000, random_state=1)
+    assert set(np.unique(generated[:, 0])) <= {0.0, 1.0, 4.0}
+    frequencies = [np.mean(generated[:, 0] == level) for level in (0.0, 1.0, 4.0)]
+    np.testing.assert_allclose(frequencies, [0.6, 0.1, 0.3], atol=0.03)
+    # The dependence survives: the continuous column grows with the tag.
+    assert np.median(generated[generated[:, 0] == 4.0, 1]) > 3 * np.median(
+        generated[generated[:, 0] == 0.0, 1]
+    )
+    np.testing.assert_array_equal(model.score_samples(X[:5]), model.score_samples(X[:5]))
+
+
+def test_bad_discrete_features():
+    X = btag_like(100, 1)
+    with pytest.raises(ValueError, match="mask"):
+        TransformedGenerator(KernelDensity(), discrete_features=[True]).fit(X)
+    with pytest.raises(ValueError, match="outside"):
+        TransformedGenerator(KernelDensity(), discrete_features=[5]).fit(X)
