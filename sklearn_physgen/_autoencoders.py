@@ -19,6 +19,7 @@ from ._base import (
     ACTIVATIONS,
     INFERENCE_BATCH_SIZE,
     BaseTorchEstimator,
+    ConditionsMixin,
     OutlierScoresMixin,
     build_user_module,
     check_sample_size,
@@ -64,7 +65,7 @@ class _BaseAutoencoder(
     def _n_features_out(self):
         return self.latent_dim
 
-    def _build_encoder_decoder(self, n_features):
+    def _build_encoder_decoder(self, n_features, n_conditions=0):
         hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
         if any(h < 1 for h in hidden):
             raise ValueError(
@@ -73,17 +74,18 @@ class _BaseAutoencoder(
             )
         n_codes = self._encoder_outputs_per_latent * self.latent_dim
         if self.encoder is None:
-            encoder = make_mlp([n_features, *hidden, n_codes], self.activation)
+            encoder = make_mlp([n_features + n_conditions, *hidden, n_codes], self.activation)
         else:
             encoder = build_user_module(self.encoder, "encoder")
         if self.decoder is None:
             decoder = make_mlp(
-                [self.latent_dim, *reversed(hidden), n_features], self.activation
+                [self.latent_dim + n_conditions, *reversed(hidden), n_features],
+                self.activation,
             )
         else:
             decoder = build_user_module(self.decoder, "decoder")
-        _check_output_width(encoder, n_features, n_codes, "encoder")
-        _check_output_width(decoder, self.latent_dim, n_features, "decoder")
+        _check_output_width(encoder, n_features + n_conditions, n_codes, "encoder")
+        _check_output_width(decoder, self.latent_dim + n_conditions, n_features, "decoder")
         return encoder, decoder
 
     def _fit_autoencoder(self, X):
@@ -375,7 +377,7 @@ class Autoencoder(_BaseAutoencoder):
         return self._map_batches(self.module_.decode, Z)
 
 
-class VariationalAutoencoder(_BaseAutoencoder):
+class VariationalAutoencoder(ConditionsMixin, _BaseAutoencoder):
     """Variational autoencoder with Gaussian encoder and decoder (β-VAE).
 
     The encoder outputs the mean and log-variance of a Gaussian posterior
@@ -415,6 +417,19 @@ class VariationalAutoencoder(_BaseAutoencoder):
     decoder : torch.nn.Module or callable, default=None
         Your own decoder, mapping ``(batch, latent_dim)`` to the likelihood
         mean ``(batch, n_features)``.
+    conditional : bool, default=False
+        If True, ``fit(X, y)`` trains a conditional VAE on the conditions
+        ``y`` (1-D or 2-D; continuous or categorical): the encoder sees
+        ``(x, y)``, the decoder ``(z, y)``, and ``sample``, ``transform``,
+        ``inverse_transform`` and the scores take the conditions as ``y``.
+        Your own encoder and decoder then get ``n_conditions_`` more input
+        columns (the encoded conditions, after the features or the code).
+        If False, ``y`` is ignored, as by every unsupervised scikit-learn
+        estimator, so the VAE can sit in a labelled ``Pipeline``.
+    condition_type : {'auto', 'continuous', 'categorical'}, default='auto'
+        How ``y`` is encoded when ``conditional=True``: ``'auto'`` treats
+        float columns as continuous (standardised) and everything else as
+        categorical (one-hot).
     learning_rate : float, default=1e-3
         Adam step size.
     weight_decay : float, default=0.0
@@ -502,6 +517,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
             Interval(Real, 0, None, closed="neither"),
         ],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "conditional": ["boolean"],
+        **ConditionsMixin._parameter_constraints,
     }
 
     _encoder_outputs_per_latent = 2
@@ -516,6 +533,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
         n_importance_samples=None,
         encoder=None,
         decoder=None,
+        conditional=False,
+        condition_type="auto",
         learning_rate=1e-3,
         weight_decay=0.0,
         batch_size=256,
@@ -538,6 +557,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
         self.n_importance_samples = n_importance_samples
         self.encoder = encoder
         self.decoder = decoder
+        self.conditional = conditional
+        self.condition_type = condition_type
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.batch_size = batch_size
@@ -560,19 +581,32 @@ class VariationalAutoencoder(_BaseAutoencoder):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data (standardise it first).
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or (n_samples, n_conditions), \
+                default=None
+            Conditions when ``conditional=True`` (required then); ignored
+            otherwise.
 
         Returns
         -------
         self : VariationalAutoencoder
             The fitted estimator.
         """
-        return self._fit_autoencoder(X)
+        X = self._validate_fit_data(X)
+        if self.conditional and y is None:
+            raise ValueError(
+                "VariationalAutoencoder(conditional=True) needs the conditions "
+                "y in fit."
+            )
+        conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
+        X_and_conditions = _append(X, conditions)
+        self._fit_net(X_and_conditions)
+        self._after_training(X)
+        self._set_offset(self._score_samples(X, conditions))
+        return self
 
-    def _build_module(self, X):
-        n_features = X.shape[1]
-        encoder, decoder = self._build_encoder_decoder(n_features)
+    def _build_module(self, X_and_conditions):
+        n_features = X_and_conditions.shape[1] - self.n_conditions_
+        encoder, decoder = self._build_encoder_decoder(n_features, self.n_conditions_)
         fixed = None if self.decoder_variance == "learned" else self.decoder_variance
         return GaussianVAENetwork(encoder, decoder, n_features, fixed)
 
@@ -583,10 +617,71 @@ class VariationalAutoencoder(_BaseAutoencoder):
         log_var = self.module_.decoder_log_var().detach().cpu().numpy()
         self.decoder_variance_ = np.exp(log_var.astype(np.float64))
 
-    def _encode(self, X):
-        return self._map_batches(lambda batch: self.module_.encode(batch)[0], X)
+    def transform(self, X, y=None):
+        """Posterior means of ``X`` (at the conditions ``y`` if conditional).
 
-    def _score_samples(self, X):
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to encode.
+        y : array-like, default=None
+            Their conditions, for a VAE fitted with ``conditional=True``.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+            Latent codes.
+        """
+        X = self._validate_predict_data(X)
+        conditions = self._conditions_for(y, X.shape[0])
+        return self._map_batches(
+            lambda batch: self.module_.encode(batch)[0], _append(X, conditions)
+        )
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the posterior means of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like, default=None
+            Conditions when ``conditional=True``; ignored otherwise.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+            Latent codes.
+        """
+        return self.fit(X, y).transform(X, y if self.conditional else None)
+
+    def inverse_transform(self, X, y=None):
+        """Decoder means of the latent codes ``X`` (at the conditions ``y``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Latent codes, e.g. the output of :meth:`transform`.
+        y : array-like, default=None
+            Conditions, for a VAE fitted with ``conditional=True``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
+            Decoder means.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform of "
+                f"VariationalAutoencoder expects latent codes with "
+                f"latent_dim={self.latent_dim} columns."
+            )
+        conditions = self._conditions_for(y, Z.shape[0])
+        return self._map_batches(self.module_.decode, _append(Z, conditions))
+
+    def _score_samples(self, X, conditions=None):
         n_draws = self.n_importance_samples or ELBO_SCORE_DRAWS
         # Common random numbers: every sample sees the same standard-normal draws.
         eps = torch.randn(
@@ -597,15 +692,19 @@ class VariationalAutoencoder(_BaseAutoencoder):
         else:
             function = functools.partial(self.module_.importance_weighted_bound, eps=eps)
         batch_size = max(1, INFERENCE_BATCH_SIZE // n_draws)
-        return self._map_batches(function, X, batch_size=batch_size)
+        return self._map_batches(function, _append(X, conditions), batch_size=batch_size)
 
-    def sample(self, n_samples=1, random_state=None):
-        """Draw samples from the model: ``z ~ N(0, I)``, ``x ~ p(x|z)``.
+    def sample(self, n_samples=1, y=None, random_state=None):
+        """Draw samples from the model: ``z ~ N(0, I)``, ``x ~ p(x|z, y)``.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of samples.
+        y : array-like, default=None
+            Conditions of the samples, for a VAE fitted with
+            ``conditional=True``: one row per sample, or a single condition
+            vector for all of them.
         random_state : int, RandomState instance or None, default=None
             Seeds the draws.
 
@@ -616,11 +715,19 @@ class VariationalAutoencoder(_BaseAutoencoder):
         """
         check_is_fitted(self)
         n_samples = check_sample_size(n_samples)
+        conditions = self._conditions_for(y, n_samples)
         rng = check_random_state(random_state)
         Z = rng.standard_normal((n_samples, self.latent_dim))
         noise = rng.standard_normal((n_samples, self.n_features_in_))
-        means = self._map_batches(self.module_.decode, Z)
+        means = self._map_batches(self.module_.decode, _append(Z, conditions))
         return means + noise * np.sqrt(self.decoder_variance_)
+
+
+def _append(X, conditions):
+    """``X`` with the encoded conditions as extra columns (``X`` if there are none)."""
+    if conditions is None:
+        return X
+    return np.hstack([X, conditions.astype(X.dtype)])
 
 
 # ----------------------------------------------------------------------------
@@ -686,12 +793,17 @@ def _gaussian_log_density(x, mean, log_var):
 
 
 class GaussianVAENetwork(torch.nn.Module):
-    """Gaussian encoder ``q(z|x)``, Gaussian decoder ``p(x|z)``, prior N(0, I)."""
+    """Gaussian encoder ``q(z|x, c)``, Gaussian decoder ``p(x|z, c)``, prior N(0, I).
+
+    Inputs are ``[x, c]``: the features, then the encoded conditions ``c``
+    (no columns for an unconditional VAE); the decoder gets ``[z, c]``.
+    """
 
     def __init__(self, encoder, decoder, n_features, fixed_variance=None):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
+        self.n_features = n_features
         if fixed_variance is None:
             self.raw_decoder_log_var = torch.nn.Parameter(torch.zeros(n_features))
         else:
@@ -700,42 +812,55 @@ class GaussianVAENetwork(torch.nn.Module):
                 torch.full((n_features,), math.log(fixed_variance)),
             )
 
-    def encode(self, x):
+    def split(self, x_and_c):
+        """``(x, c)`` from the network input ``[x, c]``."""
+        return x_and_c[:, : self.n_features], x_and_c[:, self.n_features :]
+
+    @staticmethod
+    def with_conditions(z, c):
+        return z if c.shape[1] == 0 else torch.cat([z, c], dim=1)
+
+    def encode(self, x_and_c):
         """Posterior mean and (clipped) log-variance."""
-        mean, log_var = self.encoder(x).chunk(2, dim=-1)
+        mean, log_var = self.encoder(x_and_c).chunk(2, dim=-1)
         return mean, log_var.clamp(*LOG_VAR_BOUNDS)
 
-    def decode(self, z):
-        return self.decoder(z)
+    def decode(self, z_and_c):
+        return self.decoder(z_and_c)
 
     def decoder_log_var(self):
         return self.raw_decoder_log_var.clamp(*LOG_VAR_BOUNDS)
 
-    def forward(self, x):
-        return self.decode(self.encode(x)[0])
+    def forward(self, x_and_c):
+        c = self.split(x_and_c)[1]
+        return self.decode(self.with_conditions(self.encode(x_and_c)[0], c))
 
-    def log_likelihood(self, x, z):
-        """log p(x|z), summed over features; ``x`` broadcasts against ``z``'s rows."""
-        return _gaussian_log_density(x, self.decode(z), self.decoder_log_var()).sum(-1)
+    def log_likelihood(self, x, z_and_c):
+        """log p(x|z, c), summed over features."""
+        return _gaussian_log_density(
+            x, self.decode(z_and_c), self.decoder_log_var()
+        ).sum(-1)
 
-    def _latent_draws(self, x, eps):
-        """``z[i, k] = mu(x_i) + sigma(x_i) * eps_k`` for each sample and draw."""
-        mean, log_var = self.encode(x)
+    def _latent_draws(self, x_and_c, eps):
+        """``z[i, k] = mu_i + sigma_i * eps_k`` for each sample and draw."""
+        x, c = self.split(x_and_c)
+        mean, log_var = self.encode(x_and_c)
         z = mean[:, None, :] + torch.exp(0.5 * log_var)[:, None, :] * eps[None]
         n, k, d = z.shape
-        log_px = self.log_likelihood(
-            x.repeat_interleave(k, dim=0), z.reshape(n * k, d)
-        ).reshape(n, k)
-        return mean, log_var, z, log_px
+        z_and_c = self.with_conditions(
+            z.reshape(n * k, d), c.repeat_interleave(k, dim=0)
+        )
+        log_px = self.log_likelihood(x.repeat_interleave(k, dim=0), z_and_c)
+        return mean, log_var, z, log_px.reshape(n, k)
 
-    def elbo(self, x, eps):
+    def elbo(self, x_and_c, eps):
         """Per-sample ELBO with analytic KL, averaging log p(x|z) over ``eps``."""
-        mean, log_var, _, log_px = self._latent_draws(x, eps)
+        mean, log_var, _, log_px = self._latent_draws(x_and_c, eps)
         return log_px.mean(dim=1) - gaussian_kl(mean, log_var)
 
-    def importance_weighted_bound(self, x, eps):
+    def importance_weighted_bound(self, x_and_c, eps):
         """Per-sample ``log mean_k p(x, z_k) / q(z_k|x)`` (IWAE bound)."""
-        mean, log_var, z, log_px = self._latent_draws(x, eps)
+        mean, log_var, z, log_px = self._latent_draws(x_and_c, eps)
         log_prior = _gaussian_log_density(z, 0.0, torch.zeros_like(z)).sum(-1)
         log_posterior = _gaussian_log_density(
             z, mean[:, None, :], log_var[:, None, :]
@@ -756,8 +881,9 @@ class NegativeELBO(torch.nn.Module):
         super().__init__()
         self.beta = beta
 
-    def forward(self, module, X, y=None):
-        mean, log_var = module.encode(X)
+    def forward(self, module, X_and_conditions, y=None):
+        x, c = module.split(X_and_conditions)
+        mean, log_var = module.encode(X_and_conditions)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        log_px = module.log_likelihood(X, z)
+        log_px = module.log_likelihood(x, module.with_conditions(z, c))
         return (self.beta * gaussian_kl(mean, log_var) - log_px).mean()

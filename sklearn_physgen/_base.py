@@ -25,9 +25,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import TeeGenerator
@@ -493,6 +499,140 @@ class BaseTorchEstimator(BaseEstimator):
         if on_gpu and not torch.cuda.is_available():
             state["device_"] = "cpu"
         super().__setstate__(state)
+
+
+class ConditionsMixin:
+    """Conditions ``y`` for conditional generators, and the outlier API with ``y``.
+
+    ``fit`` calls ``_fit_conditions(y, n_samples)``, which encodes continuous
+    conditions with a ``StandardScaler`` and categorical ones one-hot
+    (``condition_type``) and sets ``condition_encoder_`` and ``n_conditions_``
+    (0 and None without conditions). Later calls encode the conditions they are
+    given with ``_conditions_for``. The estimator implements
+    ``_score_samples(X, conditions)``.
+    """
+
+    _parameter_constraints = {
+        "condition_type": [StrOptions({"auto", "continuous", "categorical"})],
+    }
+
+    def _fit_conditions(self, y, n_samples):
+        if y is None:
+            self.condition_encoder_ = None
+            self.n_conditions_ = 0
+            return None
+        y = _as_condition_array(y, n_samples)
+        kind = self.condition_type
+        if kind == "auto":
+            kind = "continuous" if y.dtype.kind == "f" else "categorical"
+        if kind == "continuous":
+            y = check_array(y, dtype=np.float64, input_name="y")
+            encoder = StandardScaler().fit(y)
+        else:
+            if y.dtype.kind == "f" and not np.isfinite(y).all():
+                raise ValueError("y contains NaN or infinity.")
+            encoder = OneHotEncoder(sparse_output=False, handle_unknown="error").fit(y)
+        self.condition_encoder_ = encoder
+        encoded = self._transform_conditions(y)
+        self.n_conditions_ = encoded.shape[1]
+        return encoded
+
+    def _transform_conditions(self, y):
+        if isinstance(self.condition_encoder_, StandardScaler):
+            y = check_array(y, dtype=np.float64, input_name="y")
+        return self.condition_encoder_.transform(y).astype(np.float32)
+
+    def _conditions_for(self, y, n_samples):
+        """Encoded conditions for ``n_samples`` rows, or None if unconditional."""
+        name = type(self).__name__
+        if self.condition_encoder_ is None:
+            if y is not None:
+                raise ValueError(
+                    f"This {name} was fitted without conditions; call it without y."
+                )
+            return None
+        if y is None:
+            raise ValueError(
+                f"This {name} was fitted with conditions y; pass the conditions of "
+                "the samples as y."
+            )
+        y = np.asarray(y)
+        if y.ndim == 1 and self.condition_encoder_.n_features_in_ > 1:
+            y = y[None, :]  # one condition vector for every sample
+        y = _as_condition_array(y, None)
+        if y.shape[1] != self.condition_encoder_.n_features_in_:
+            raise ValueError(
+                f"y has {y.shape[1]} condition columns, but the {name} was fitted "
+                f"with {self.condition_encoder_.n_features_in_}."
+            )
+        if y.shape[0] == 1 and n_samples != 1:
+            y = np.repeat(y, n_samples, axis=0)
+        check_consistent_length(np.empty(n_samples), y)
+        return self._transform_conditions(y)
+
+    def score_samples(self, X, y=None):
+        """Normality score of each sample (at its conditions): higher = more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+        y : array-like, default=None
+            Their conditions, for a model fitted with conditions.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The estimator's normality score; its class documentation says
+            what it is.
+        """
+        X = self._validate_predict_data(X)
+        return self._score_samples(X, self._conditions_for(y, X.shape[0]))
+
+    def decision_function(self, X, y=None):
+        """``score_samples(X, y) - offset_``; negative for predicted outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like, default=None
+            Their conditions, for a model fitted with conditions.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Shifted normality score.
+        """
+        return self.score_samples(X, y) - self.offset_
+
+    def predict(self, X, y=None):
+        """+1 where ``decision_function(X, y) >= 0``, -1 elsewhere.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like, default=None
+            Their conditions, for a model fitted with conditions.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 inlier, -1 outlier.
+        """
+        return np.where(self.decision_function(X, y) < 0, -1, 1)
+
+
+def _as_condition_array(y, n_samples):
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2:
+        raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}.")
+    if n_samples is not None:
+        check_consistent_length(np.empty(n_samples), y)
+    return y
 
 
 def _check_float32_range(X):

@@ -5,12 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import _fit_context
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
     check_is_fitted,
 )
 from skorch.callbacks import Callback
@@ -18,6 +15,7 @@ from skorch.callbacks import Callback
 from ._base import (
     ACTIVATIONS,
     BaseTorchEstimator,
+    ConditionsMixin,
     OutlierScoresMixin,
     adam_implementation,
     build_user_module,
@@ -29,7 +27,7 @@ _NOT_USED_BY_GANS = {"early_stopping", "validation_fraction", "n_iter_no_change"
                      "weight_decay"}
 
 
-class GAN(OutlierScoresMixin, BaseTorchEstimator):
+class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     """Generative adversarial network, with the minimax or the Wasserstein loss.
 
     A generator ``G`` maps noise ``z ~ N(0, I)`` to samples; a discriminator
@@ -175,6 +173,7 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         **{key: value for key, value in BaseTorchEstimator._parameter_constraints.items()
            if key not in _NOT_USED_BY_GANS},
         **OutlierScoresMixin._parameter_constraints,
+        **ConditionsMixin._parameter_constraints,
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "generator_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "discriminator_hidden_layer_sizes": [
@@ -187,7 +186,6 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         "loss": [StrOptions({"bce", "wasserstein"})],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
-        "condition_type": [StrOptions({"auto", "continuous", "categorical"})],
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "adam_betas": [tuple],
     }
@@ -272,61 +270,6 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         self._set_offset(self._score_samples(X, conditions))
         return self
 
-    # -- conditions ----------------------------------------------------------
-
-    def _fit_conditions(self, y, n_samples):
-        if y is None:
-            self.condition_encoder_ = None
-            self.n_conditions_ = 0
-            return None
-        y = _as_condition_array(y, n_samples)
-        kind = self.condition_type
-        if kind == "auto":
-            kind = "continuous" if y.dtype.kind == "f" else "categorical"
-        if kind == "continuous":
-            y = check_array(y, dtype=np.float64, input_name="y")
-            encoder = StandardScaler().fit(y)
-        else:
-            if y.dtype.kind == "f" and not np.isfinite(y).all():
-                raise ValueError("y contains NaN or infinity.")
-            encoder = OneHotEncoder(sparse_output=False, handle_unknown="error").fit(y)
-        self.condition_encoder_ = encoder
-        encoded = self._transform_conditions(y)
-        self.n_conditions_ = encoded.shape[1]
-        return encoded
-
-    def _transform_conditions(self, y):
-        if isinstance(self.condition_encoder_, StandardScaler):
-            y = check_array(y, dtype=np.float64, input_name="y")
-        return self.condition_encoder_.transform(y).astype(np.float32)
-
-    def _conditions_for(self, y, n_samples):
-        """Encoded conditions for ``n_samples`` rows, or None if unconditional."""
-        if self.condition_encoder_ is None:
-            if y is not None:
-                raise ValueError(
-                    "This GAN was fitted without conditions; call it without y."
-                )
-            return None
-        if y is None:
-            raise ValueError(
-                "This GAN was fitted with conditions y; pass the conditions of "
-                "the samples as y."
-            )
-        y = np.asarray(y)
-        if y.ndim == 1 and self.condition_encoder_.n_features_in_ > 1:
-            y = y[None, :]  # one condition vector for every sample
-        y = _as_condition_array(y, None)
-        if y.shape[1] != self.condition_encoder_.n_features_in_:
-            raise ValueError(
-                f"y has {y.shape[1]} condition columns, but the GAN was fitted "
-                f"with {self.condition_encoder_.n_features_in_}."
-            )
-        if y.shape[0] == 1 and n_samples != 1:
-            y = np.repeat(y, n_samples, axis=0)
-        check_consistent_length(np.empty(n_samples), y)
-        return self._transform_conditions(y)
-
     # -- networks ------------------------------------------------------------
 
     def _build_module(self, X):
@@ -408,70 +351,6 @@ class GAN(OutlierScoresMixin, BaseTorchEstimator):
         if conditions is not None:
             X = np.hstack([X, conditions.astype(X.dtype)])
         return self._map_batches(lambda batch: self.discriminator_(batch)[:, 0], X)
-
-    def score_samples(self, X, y=None):
-        """Realness score of the discriminator: higher = more like the data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to score.
-        y : array-like, default=None
-            Their conditions, for a conditional GAN.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            ``D(x)`` (a logit for ``'bce'``, a critic value for
-            ``'wasserstein'``). Not a density.
-        """
-        X = self._validate_predict_data(X)
-        return self._score_samples(X, self._conditions_for(y, X.shape[0]))
-
-    def decision_function(self, X, y=None):
-        """``score_samples(X, y) - offset_``; negative for predicted outliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-        y : array-like, default=None
-            Their conditions, for a conditional GAN.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Shifted realness score.
-        """
-        return self.score_samples(X, y) - self.offset_
-
-    def predict(self, X, y=None):
-        """+1 where ``decision_function(X, y) >= 0``, -1 elsewhere.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-        y : array-like, default=None
-            Their conditions, for a conditional GAN.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            +1 inlier, -1 outlier.
-        """
-        return np.where(self.decision_function(X, y) < 0, -1, 1)
-
-
-def _as_condition_array(y, n_samples):
-    y = np.asarray(y)
-    if y.ndim == 1:
-        y = y[:, None]
-    if y.ndim != 2:
-        raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}.")
-    if n_samples is not None:
-        check_consistent_length(np.empty(n_samples), y)
-    return y
 
 
 def _with_conditions(x, conditions):

@@ -337,3 +337,76 @@ def test_user_module_factory_returning_garbage_is_rejected():
         Autoencoder(encoder=lambda: "not a module", device="cpu").fit(
             linear_manifold(n_samples=50)
         )
+
+
+def _condition_dependent_gaussian(n_samples, seed):
+    """2-D x given y: mean (2y, -y), spread 0.2 + 0.1 (y + 2); y uniform on
+    [-2, 2] without (-1.5, -1.25) and (0.75, 1), so those are never seen."""
+    rng = np.random.RandomState(seed)
+    y = rng.uniform(-2, 2, size=3 * n_samples)
+    y = y[((y < -1.5) | (y > -1.25)) & ((y < 0.75) | (y > 1.0))][:n_samples]
+    spread = (0.2 + 0.1 * (y + 2))[:, None]
+    X = np.column_stack([2.0 * y, -y]) + spread * rng.normal(size=(len(y), 2))
+    return X, y
+
+
+def test_conditional_vae_reproduces_mean_and_spread_at_held_out_conditions():
+    X, y = _condition_dependent_gaussian(4000, 0)
+    # A small fixed decoder variance makes the latent code carry the spread
+    # (a learned one is a single variance per feature, the same for every y).
+    vae = VariationalAutoencoder(
+        latent_dim=2, hidden_layer_sizes=(64, 64), decoder_variance=0.01,
+        conditional=True, max_epochs=100, random_state=0, device="cpu",
+    ).fit(X, y)
+    assert vae.n_conditions_ == 1
+    for condition in (-1.375, 0.875, 1.75):  # the first two are held out
+        samples = vae.sample(3000, y=[condition], random_state=1)
+        np.testing.assert_allclose(
+            samples.mean(axis=0), [2.0 * condition, -condition], atol=0.2
+        )
+        expected_std = 0.2 + 0.1 * (condition + 2)
+        assert np.all(samples.std(axis=0) > 0.7 * expected_std)
+        assert np.all(samples.std(axis=0) < 1.4 * expected_std)
+    # The conditions are part of the score: a sample is typical only at its own y.
+    x_at_one = np.array([[2.0, -1.0]])
+    assert vae.score_samples(x_at_one, y=[1.0]) > vae.score_samples(x_at_one, y=[-1.0])
+    assert vae.transform(X[:7], y[:7]).shape == (7, 2)
+    assert vae.inverse_transform(np.zeros((3, 2)), y=[0.75]).shape == (3, 2)
+
+
+def test_conditional_vae_with_categorical_conditions_and_pickle():
+    rng = np.random.RandomState(0)
+    labels = rng.choice(["electron", "photon"], size=1500)
+    X = np.where(labels == "electron", -2.0, 2.0)[:, None] + 0.3 * rng.normal(size=(1500, 2))
+    vae = VariationalAutoencoder(
+        latent_dim=1, conditional=True, max_epochs=30, random_state=0, device="cpu"
+    ).fit(X, labels)
+    assert vae.n_conditions_ == 2
+    assert vae.sample(500, y=["electron"], random_state=0).mean() < -1.0
+    assert vae.sample(500, y=["photon"], random_state=0).mean() > 1.0
+    restored = pickle.loads(pickle.dumps(vae))
+    np.testing.assert_array_equal(
+        restored.sample(5, y=["photon"], random_state=2),
+        vae.sample(5, y=["photon"], random_state=2),
+    )
+    with pytest.raises(ValueError, match="unknown categor"):
+        vae.sample(5, y=["muon"])
+
+
+def test_vae_conditions_are_opt_in_and_checked():
+    X, y = _condition_dependent_gaussian(300, 1)
+    params = {"max_epochs": 2, "random_state": 0, "device": "cpu"}
+    plain = VariationalAutoencoder(**params)
+    # Unconditional by default: y is ignored, as in a labelled Pipeline.
+    np.testing.assert_array_equal(
+        plain.fit(X, y).score_samples(X), clone(plain).fit(X).score_samples(X)
+    )
+    with pytest.raises(ValueError, match="without conditions"):
+        plain.sample(3, y=[0.0])
+    with pytest.raises(ValueError, match="needs the conditions"):
+        VariationalAutoencoder(conditional=True, **params).fit(X)
+    conditional = VariationalAutoencoder(conditional=True, **params).fit(X, y)
+    with pytest.raises(ValueError, match="pass the conditions"):
+        conditional.score_samples(X)
+    with pytest.raises(ValueError, match="condition columns"):
+        conditional.sample(3, y=np.zeros((3, 2)))
