@@ -45,6 +45,7 @@ Quick check::
 import argparse
 import datetime
 import gc
+import itertools
 import json
 import os
 import platform
@@ -65,15 +66,15 @@ PYOD_DEFAULT_BATCH = 32  # pyod.models.auto_encoder.AutoEncoder's default batch_
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HIGGS_PATH = (REPO_ROOT / ".." / "shared" / "data" / "higgs.npz").resolve()
 PYOD_DIFFERENCES = [
-    "ReLU after the 8-unit code layer (every LinearBlock of its encoder has an "
-    "activation); ours keeps the code linear. Same Linear shapes otherwise.",
-    "Batches come from a torch DataLoader over a per-sample Dataset "
-    "(__getitem__ + default_collate stacking B tensors), drop_last=True.",
-    "fit() ends with decision_function(X): a second DataLoader pass over the "
-    "training data with batches of batch_size (ours scores in 8192-row batches).",
+    ("ReLU after the 8-unit code layer (every LinearBlock of its encoder has an "
+    "activation); ours keeps the code linear. Same Linear shapes otherwise."),
+    ("Batches come from a torch DataLoader over a per-sample Dataset "
+    "(__getitem__ + default_collate stacking B tensors), drop_last=True."),
+    ("fit() ends with decision_function(X): a second DataLoader pass over the "
+    "training data with batches of batch_size (ours scores in 8192-row batches)."),
     "loss.item() is called every batch; weights use kaiming_uniform init.",
-    "samples/s counts n_samples * epochs although drop_last skips up to "
-    "batch_size - 1 rows per epoch.",
+    ("samples/s counts n_samples * epochs although drop_last skips up to "
+    "batch_size - 1 rows per epoch."),
 ]
 
 
@@ -110,7 +111,7 @@ def fit_plain(X, epochs, batch_size, adam_options=None):
     n_features = X.shape[1]
     sizes = [n_features, *HIDDEN, LATENT, *HIDDEN[::-1], n_features]
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(torch.nn.Linear(n_in, n_out))
         if i not in (len(HIDDEN), len(sizes) - 2):  # code and output stay linear
             layers.append(torch.nn.ReLU())

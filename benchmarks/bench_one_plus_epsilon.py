@@ -9,14 +9,15 @@ sizes are far below the paper's millions of events.
 Protocol, for each dataset, seed and number ``k`` of known anomalies:
 
 - normal = background (``y == 0``), anomaly = signal (``y == 1``);
-- a stratified 70/30 train/test split (``train_test_split(stratify=y,
-  random_state=seed)``); ``--max-train-normals`` optionally subsamples the
-  training normals (seeded), for quick runs;
+- the split of :func:`sklearn_physgen.datasets.make_anomaly_split`
+  (``random_state=seed``): stratified 70/30 train/test, the training set all
+  training normals plus ``k`` known anomalies drawn from the training signal,
+  labelled with scikit-learn's outlier convention ``y = 1`` normal, ``-1``
+  known anomaly (for one seed the test set and the normals are the same at
+  every k and the known anomalies are nested: the 10 are among the 100, ...);
+  ``--max-train-normals`` optionally subsamples the training normals (seeded),
+  for quick runs;
 - a ``StandardScaler`` fit on the training normals only, applied to everything;
-- ``k`` known anomalies taken from a seeded permutation of the training signal
-  (the first ``k``, so the sets are nested: the 10 are among the 100, ...);
-  the training set is all training normals plus these ``k``, labelled with
-  scikit-learn's outlier convention ``y = 1`` normal, ``-1`` known anomaly;
 - metrics on the whole test set, with the anomaly as positive class:
   ROC AUC ``roc_auc_score(y_test == 1, -score)``, where ``score`` is higher
   for more normal (never folded to ``max(AUC, 1 - AUC)``); the signal
@@ -79,7 +80,7 @@ import torch
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import OneClassSVM
@@ -87,6 +88,7 @@ from skorch.callbacks import Callback
 
 import sklearn_physgen
 from sklearn_physgen import Autoencoder, DeepSVDD, OnePlusEpsilonDetector
+from sklearn_physgen.datasets import make_anomaly_split
 
 DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 DATASETS = {"higgs": "higgs.npz", "susy": "susy8_standardized.npz"}
@@ -213,19 +215,25 @@ def signal_efficiency(anomaly_score, is_signal, bkg_efficiency=BKG_EFFICIENCY):
     return float(np.mean(anomaly_score[is_signal] > threshold))
 
 
-def split(X, y, seed, max_train_normals):
-    """Scaled train normals, permuted train signal, scaled test set."""
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed)
-    rng = np.random.RandomState(seed)
-    normals = X_tr[y_tr == 0]
-    if max_train_normals is not None and len(normals) > max_train_normals:
-        normals = normals[rng.choice(len(normals), max_train_normals, replace=False)]
-    signal = X_tr[y_tr == 1][rng.permutation(int(np.sum(y_tr == 1)))]
-    scaler = StandardScaler().fit(normals)
-    return (scaler.transform(normals).astype(np.float32),
-            scaler.transform(signal).astype(np.float32),
-            scaler.transform(X_te).astype(np.float32), y_te == 1)
+def split(X, y, seed, k, max_train_normals):
+    """The paper's split from ``make_anomaly_split``, scaled on the training normals.
+
+    Returns ``X_train, y_train`` (+1 normal, -1 known anomaly), the scaled test
+    set and its signal mask. With one seed, every k sees the same test set
+    and training normals, and the known anomalies are nested.
+    """
+    data = make_anomaly_split(X, y, n_known_anomalies=k, random_state=seed)
+    X_train, y_train = data.X_train, data.y_train
+    if max_train_normals is not None:
+        normal = np.flatnonzero(y_train == 1)
+        if len(normal) > max_train_normals:
+            drop = np.random.RandomState(seed).choice(
+                normal, len(normal) - max_train_normals, replace=False)
+            keep = np.setdiff1d(np.arange(len(y_train)), drop)
+            X_train, y_train = X_train[keep], y_train[keep]
+    scaler = StandardScaler().fit(X_train[y_train == 1])
+    return (scaler.transform(X_train).astype(np.float32), y_train,
+            scaler.transform(data.X_test).astype(np.float32), data.y_test == -1)
 
 
 def run_one(fit, X_train, y_train, seed, X_test, is_signal):
@@ -245,17 +253,15 @@ def run_dataset(name, args, methods):
           f"{int(y.sum())} signal / {int((y == 0).sum())} background", flush=True)
     records = []
     for seed in args.seeds:
-        normals, signal, X_test, is_signal = split(X, y, seed, args.max_train_normals)
         for k in args.k:
-            if k > len(signal):
-                raise ValueError(f"k={k} > {len(signal)} training signal events")
-            X_train = np.concatenate([normals, signal[:k]])
-            y_train = np.concatenate([np.ones(len(normals), int), -np.ones(k, int)])
+            X_train, y_train, X_test, is_signal = split(
+                X, y, seed, k, args.max_train_normals)
+            n_normals = int(np.sum(y_train == 1))
             for method, (kind, fit) in methods.items():
                 if (kind == "supervised" and k == 0) or (kind == "one-class" and k != 0):
                     continue
                 rec = {"dataset": name, "seed": seed, "k": k, "method": method,
-                       "n_train_normals": len(normals), "n_test": len(X_test)}
+                       "n_train_normals": n_normals, "n_test": len(X_test)}
                 try:
                     rec.update(run_one(fit, X_train, y_train, seed, X_test, is_signal))
                     msg = (f"AUC={rec['roc_auc']:.4f} sig_eff={rec['sig_eff']:.4f} "
