@@ -127,15 +127,18 @@ class _BaseAutoencoder(
         X_original : ndarray of shape (n_samples, `n_features_in_`)
             Decoded samples (the decoder mean for the VAE).
         """
+        return self._map_batches(self.module_.decode, self._validate_codes(X))
+
+    def _validate_codes(self, Z):
         check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
+        Z = check_array(Z, dtype=[np.float64, np.float32])
         if Z.shape[1] != self.latent_dim:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but inverse_transform of "
                 f"{type(self).__name__} expects latent codes with "
                 f"latent_dim={self.latent_dim} columns."
             )
-        return self._map_batches(self.module_.decode, Z)
+        return Z
 
     def _encode(self, X):
         return self._map_batches(self.module_.encode, X)
@@ -670,14 +673,7 @@ class VariationalAutoencoder(ConditionsMixin, _BaseAutoencoder):
         X_original : ndarray of shape (n_samples, `n_features_in_`)
             Decoder means.
         """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"X has {Z.shape[1]} features, but inverse_transform of "
-                f"VariationalAutoencoder expects latent codes with "
-                f"latent_dim={self.latent_dim} columns."
-            )
+        Z = self._validate_codes(X)
         conditions = self._conditions_for(y, Z.shape[0])
         return self._map_batches(self.module_.decode, _append(Z, conditions))
 
