@@ -127,7 +127,8 @@ class _BaseAutoencoder(
         X_original : ndarray of shape (n_samples, `n_features_in_`)
             Decoded samples (the decoder mean for the VAE).
         """
-        return self._map_batches(self.module_.decode, self._validate_codes(X))
+        Z = self._validate_codes(X)
+        return self._map_batches(self.module_.decode, Z)
 
     def _validate_codes(self, Z):
         check_is_fitted(self)
