@@ -105,7 +105,7 @@ LABELS = {
 }
 
 
-def make_methods(epsilon, max_epochs, margin=0.0, tune_min_k=None):
+def make_methods(epsilon, max_epochs, margin=0.0, tune_min_k=None, tune_epsilons=None):
     """Name -> (kind, fit) with ``fit(X, y_pm1, seed) -> score(X)``.
 
     ``kind`` is ``'ope'`` (every k), ``'one-class'`` (normals only, k-free)
@@ -113,7 +113,7 @@ def make_methods(epsilon, max_epochs, margin=0.0, tune_min_k=None):
     """
 
     def ope(sampler):
-        def make(n_epochs, seed, callbacks=None):
+        def make(epsilon, n_epochs, seed, callbacks=None):
             return OnePlusEpsilonDetector(
                 sampler=sampler, epsilon=epsilon, hidden_layer_sizes=(128, 128),
                 margin=margin, max_epochs=n_epochs, random_state=seed,
@@ -121,12 +121,14 @@ def make_methods(epsilon, max_epochs, margin=0.0, tune_min_k=None):
             )
 
         def fit(X, y, seed):
-            n_epochs = max_epochs
+            chosen_epsilon, n_epochs = epsilon, max_epochs
             if tune_min_k is not None and np.sum(y == -1) >= tune_min_k:
-                n_epochs = select_epochs(make, X, y, seed, max_epochs)
-            model = make(n_epochs, seed).fit(X, None if (y == 1).all() else y)
+                chosen_epsilon, n_epochs = select_settings(
+                    make, X, y, seed, max_epochs, tune_epsilons or [epsilon])
+            model = make(chosen_epsilon, n_epochs, seed)
+            model.fit(X, None if (y == 1).all() else y)
             score = model.score_samples
-            return lambda Z: score(Z), {"epochs": n_epochs}
+            return lambda Z: score(Z), {"epochs": n_epochs, "epsilon": chosen_epsilon}
         return fit
 
     def one_class(make):
@@ -191,22 +193,29 @@ class HeldOutAUC(Callback):
         net.history.record("fold_auc", float(roc_auc_score(self.y == 1, score)))
 
 
-def select_epochs(make, X, y, seed, max_epochs, n_folds=3):
-    """Number of epochs with the best inner-CV AUC on the training labels only.
+def select_settings(make, X, y, seed, max_epochs, epsilons, n_folds=3):
+    """``(epsilon, n_epochs)`` with the best inner-CV AUC on the training labels only.
 
-    Each of ``n_folds`` stratified folds trains ``max_epochs`` on the rest and
-    records the fold's AUC after every epoch; the fold-averaged curve, smoothed
-    over 3 epochs, picks the epoch count for the refit on all training data.
+    For each candidate epsilon, each of ``n_folds`` stratified folds trains
+    ``max_epochs`` on the rest and records the fold's AUC after every epoch;
+    the fold-averaged curve, smoothed over 3 epochs, is maximised over epsilon
+    and the epoch count, for the refit on all training data.
     """
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed + 1000)
-    curves = []
-    for train, valid in folds.split(X, y):
-        model = make(max_epochs, seed, callbacks=[HeldOutAUC(X[valid], y[valid])])
-        model.fit(X[train], y[train])
-        curves.append(model.history_[:, "fold_auc"])
-    mean_curve = np.pad(np.mean(curves, axis=0), 1, mode="edge")
-    smoothed = np.convolve(mean_curve, np.ones(3) / 3, mode="valid")
-    return int(np.argmax(smoothed)) + 1
+    folds = list(StratifiedKFold(n_folds, shuffle=True, random_state=seed + 1000)
+                 .split(X, y))
+    best = (-np.inf, None, None)
+    for epsilon in epsilons:
+        curves = []
+        for train, valid in folds:
+            model = make(epsilon, max_epochs, seed,
+                         callbacks=[HeldOutAUC(X[valid], y[valid])])
+            model.fit(X[train], y[train])
+            curves.append(model.history_[:, "fold_auc"])
+        mean_curve = np.pad(np.mean(curves, axis=0), 1, mode="edge")
+        smoothed = np.convolve(mean_curve, np.ones(3) / 3, mode="valid")
+        if smoothed.max() > best[0]:
+            best = (smoothed.max(), epsilon, int(np.argmax(smoothed)) + 1)
+    return best[1], best[2]
 
 
 def signal_efficiency(anomaly_score, is_signal, bkg_efficiency=BKG_EFFICIENCY):
@@ -267,7 +276,7 @@ def run_dataset(name, args, methods):
                     msg = (f"AUC={rec['roc_auc']:.4f} sig_eff={rec['sig_eff']:.4f} "
                            f"fit={rec['fit_s']:.1f}s")
                     if "epochs" in rec:
-                        msg += f" epochs={rec['epochs']}"
+                        msg += f" epochs={rec['epochs']} epsilon={rec['epsilon']}"
                 except Exception as exc:  # noqa: BLE001  (record it, go on)
                     rec["error"] = f"{type(exc).__name__}: {exc}"
                     msg = f"FAILED {rec['error']}"
@@ -376,6 +385,10 @@ def main(argv=None):
         help="with at least K known anomalies, choose each (1+eps) detector's "
              "number of epochs (1..--max-epochs) by 3-fold stratified CV on the "
              "training labels, then refit (default: no tuning)")
+    parser.add_argument(
+        "--tune-epsilon", nargs="+", type=float, default=None, metavar="EPS",
+        help="with --tune-min-k, also choose epsilon among these values by the "
+             "same inner CV (the paper tunes epsilon; default: --epsilon only)")
     parser.add_argument("--methods", nargs="+", default=None, metavar="NAME",
                         help=f"subset of: {' '.join(LABELS)} (default: all)")
     parser.add_argument("--max-train-normals", type=int, default=None)
@@ -390,7 +403,8 @@ def main(argv=None):
     if args.tables_from:
         return print_tables(args)
 
-    methods = make_methods(args.epsilon, args.max_epochs, args.margin, args.tune_min_k)
+    methods = make_methods(args.epsilon, args.max_epochs, args.margin, args.tune_min_k,
+                           args.tune_epsilon)
     if args.methods is not None:
         unknown = set(args.methods) - set(methods)
         if unknown:
@@ -407,7 +421,8 @@ def main(argv=None):
     print("# " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
     print(f"# datasets={args.datasets} k={args.k} seeds={args.seeds} "
           f"epsilon={args.epsilon} margin={args.margin} max_epochs={args.max_epochs} "
-          f"max_train_normals={args.max_train_normals} tune_min_k={args.tune_min_k}",
+          f"max_train_normals={args.max_train_normals} tune_min_k={args.tune_min_k} "
+          f"tune_epsilon={args.tune_epsilon}",
           flush=True)
 
     warm_up(methods, args.epsilon)
