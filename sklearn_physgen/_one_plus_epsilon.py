@@ -16,6 +16,7 @@ from ._base import (
     ACTIVATIONS,
     BaseTorchEstimator,
     OutlierScoresMixin,
+    adam_implementation,
     build_user_module,
     make_mlp,
 )
@@ -651,9 +652,11 @@ def nearest_neighbour_entropy(x):
     of the unit ball in ``d`` dimensions.
     """
     n, d = x.shape
-    distances = torch.cdist(x, x)
-    distances = distances + torch.diag(torch.full((n,), float("inf"), device=x.device))
-    rho = distances.min(dim=1).values
+    with torch.no_grad():  # which row is nearest needs no gradient
+        distances = torch.cdist(x, x)
+        distances.fill_diagonal_(float("inf"))
+        nearest = distances.argmin(dim=1)
+    rho = (x - x[nearest]).norm(dim=1)
     log_unit_ball = 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1.0)
     euler_gamma = 0.5772156649015329
     return d * torch.log(rho + 1e-12).mean() + math.log(n - 1) + log_unit_ball + euler_gamma
@@ -688,7 +691,8 @@ class GeneratorSampler(_BoxSampler):
                 return self.generate(self.n_samples)
         if self.optimizer is None:
             self.optimizer = torch.optim.Adam(
-                self.generator.parameters(), lr=self.learning_rate
+                self.generator.parameters(), lr=self.learning_rate,
+                **adam_implementation(str(self.low.device)),
             )
         parameters = list(self.generator.parameters())
         with torch.enable_grad():

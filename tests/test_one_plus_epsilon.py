@@ -232,6 +232,34 @@ def test_hmc_adapts_its_step_size_toward_the_target_acceptance():
     assert np.all(chains <= model.box_high_ + 1e-6)
 
 
+@pytest.mark.parametrize(
+    "sampler, activation, expected",
+    [("uniform", "auto", torch.nn.ReLU), ("hmc", "auto", torch.nn.ELU),
+     ("deep", "auto", torch.nn.ELU), ("uniform", "tanh", torch.nn.Tanh)],
+)
+def test_auto_activation_is_relu_for_brute_force_and_smooth_for_energy_samplers(
+    sampler, activation, expected
+):
+    model = detector(sampler=sampler, activation=activation, max_epochs=1)
+    model.fit(moons(100))
+    hidden = [layer for layer in model.module_ if not isinstance(layer, torch.nn.Linear)]
+    assert hidden and all(type(layer) is expected for layer in hidden)
+    assert model.get_params()["activation"] == activation
+
+
+def test_nearest_neighbour_entropy_of_a_gaussian():
+    from sklearn_physgen._one_plus_epsilon import nearest_neighbour_entropy
+
+    d, scale = 3, 2.0
+    x = scale * torch.randn(4000, d, generator=torch.Generator().manual_seed(0))
+    exact = 0.5 * d * np.log(2 * np.pi * np.e * scale**2)
+    assert abs(float(nearest_neighbour_entropy(x)) - exact) < 0.1
+    # the gradient spreads the points: it points away from the nearest neighbour
+    x = torch.tensor([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0]], requires_grad=True)
+    nearest_neighbour_entropy(x).backward()
+    assert x.grad[0, 0] < 0 < x.grad[1, 0]
+
+
 def test_user_classifier_module():
     classifier = torch.nn.Sequential(
         torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)
