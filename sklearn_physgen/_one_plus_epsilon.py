@@ -90,9 +90,14 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Gradient steps per training step for ``sampler='rmsprop'``.
     rmsprop_step_size : float, default=0.1
         Size of each RMSProp-normalised step, in units of the features.
-    chain_restart_probability : float, default=0.05
+    chain_restart_probability : float, default=0.0
         Per training step, the probability that a persistent chain restarts
-        from a uniform point of the box, so that the chains keep exploring.
+        from a uniform point of the box. The chains start uniform and, by
+        default, are never restarted (persistent contrastive divergence, as
+        in the paper): a chain that restarts every few dozen steps stays
+        near its uniform start and turns the sampler into a noisy brute
+        force (with 0.05, SUSY one-class ROC AUC of HMC EOPE fell from 0.80
+        to 0.73).
     energy_penalty : float, default=0.1
         Energy samplers only: weight of ``mean g(x)^2`` over normal samples
         and pseudo-anomalies, added to the loss. The ``log Z`` term is
@@ -253,7 +258,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         hmc_target_acceptance=0.65,
         rmsprop_n_steps=5,
         rmsprop_step_size=0.1,
-        chain_restart_probability=0.05,
+        chain_restart_probability=0.0,
         energy_penalty=0.1,
         generator_hidden_layer_sizes=(128, 128),
         generator_learning_rate=1e-3,
