@@ -104,10 +104,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         unbounded below in the level of ``g``; without this penalty ``g``
         drifts to large negative values, where known anomalies stop
         contributing gradient, and in high dimension it diverges. The
-        penalty also narrows the range of ``g``: on heavy-tailed data in few
-        dimensions, 0 ranks better (SUSY one-class HMC: ROC AUC 0.80 against
-        0.73; see the benchmarks page of the docs). Search it when labels
-        allow.
+        penalty also narrows the range of ``g``; the best value depends on
+        the data (see the benchmarks page of the docs), so search it when
+        labels allow.
     generator_hidden_layer_sizes : array-like of int, default=(128, 128)
         Hidden layers of the Deep EOPE generator.
     generator_learning_rate : float, default=1e-3
