@@ -247,6 +247,11 @@ def test_auto_activation_is_relu_for_brute_force_and_smooth_for_energy_samplers(
     assert model.get_params()["activation"] == activation
 
 
+def test_deep_svdd_has_no_auto_activation():
+    with pytest.raises(ValueError, match="activation"):
+        DeepSVDD(activation="auto", max_epochs=1).fit(moons(50))
+
+
 def test_nearest_neighbour_entropy_of_a_gaussian():
     from sklearn_physgen._one_plus_epsilon import nearest_neighbour_entropy
 
