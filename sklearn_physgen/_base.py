@@ -268,6 +268,21 @@ class PhysgenNet(NeuralNet):
             loss = self.criterion_(self.module_, X_batch, y_batch)
         return {"loss": loss, "y_pred": None}
 
+    def __getstate__(self):
+        # skorch pickles the attributes named by these prefixes apart, so that
+        # their tensors are mapped to the available device on loading. Besides
+        # module_ and criterion_, the `module` and `criterion` arguments (the
+        # same instances) and the callbacks (early stopping's best weights, the
+        # validation anomalies) hold tensors on the training device.
+        registered = self.__dict__.get("cuda_dependent_attributes_", [])
+        self.cuda_dependent_attributes_ = [*registered, "module", "criterion", "callbacks"]
+        try:
+            state = super().__getstate__()
+        finally:
+            self.cuda_dependent_attributes_ = registered
+        state["cuda_dependent_attributes_"] = registered
+        return state
+
     def __setstate__(self, state):
         # A net trained on a GPU loads onto the CPU of a machine without one.
         if torch.device(state["device"]).type == "cuda" and not torch.cuda.is_available():
