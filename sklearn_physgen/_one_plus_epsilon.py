@@ -109,7 +109,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         i.e. how much less dense than the data the model can call a region:
         0.05 beat 0.1 on SUSY for HMC and RMSProp EOPE (see the benchmarks
         page of the docs); search it when labels allow.
-    generator_n_couplings : int, default=4
+    generator_n_couplings : int, default=3
         Number of affine coupling layers of the Deep EOPE generator.
     generator_hidden_layer_sizes : array-like of int, default=(32, 32)
         Hidden layers of each coupling's network (it computes the scale and
@@ -267,7 +267,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         rmsprop_step_size=0.1,
         chain_restart_probability=0.0,
         energy_penalty=0.05,
-        generator_n_couplings=4,
+        generator_n_couplings=3,
         generator_hidden_layer_sizes=(32, 32),
         generator_learning_rate=3e-3,
         anomaly_label=-1,

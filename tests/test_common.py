@@ -114,11 +114,7 @@ def expected_failed_checks(estimator):
         expected.update({check: REJECTS_CLASS_LABELS for check in CHECKS_WITH_ARBITRARY_Y})
     if type(estimator) is GAN:
         expected.update({check: READS_Y_AS_CONDITIONS for check in GAN_CHECKS_WITH_Y})
-    barely_trained = (
-        isinstance(estimator, GAN)
-        or (isinstance(estimator, OneClassOnePlusEpsilon) and estimator.sampler == "deep")
-    )
-    if barely_trained:
+    if isinstance(estimator, GAN):
         no_tail = (
             "after a few epochs the adversarially trained scores of the check's "
             "blobs have no tail, so contamination='auto' (Tukey's fence) flags "
