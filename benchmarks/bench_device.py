@@ -97,8 +97,10 @@ def main(argv=None):
         "torch": torch.__version__,
     }
     print(environment)
-    print(f"{args.n_samples} x {X.shape[1]} HIGGS rows, {args.epochs} epochs, best of {args.repeats}")
-    header = f"{'estimator':24s} {'batch':>6s} {'CPU s':>8s} {'GPU s':>8s} {'GPU samples/s':>14s} {'speed-up':>9s}"
+    print(f"{args.n_samples} x {X.shape[1]} HIGGS rows, {args.epochs} epochs, "
+          f"best of {args.repeats}")
+    header = (f"{'estimator':24s} {'batch':>6s} {'CPU s':>8s} {'GPU s':>8s} "
+              f"{'GPU samples/s':>14s} {'speed-up':>9s}")
     print(header)
     records = []
     for name in args.estimators:

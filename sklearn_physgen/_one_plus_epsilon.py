@@ -734,7 +734,8 @@ class RealNVPGenerator(torch.nn.Module):
             y, log_det = coupling(y[:, permutation])
             log_q = log_q - log_det
         # d sigmoid(y) / dy = sigmoid(y) sigmoid(-y)
-        log_det_box = self.log_width + torch.nn.functional.logsigmoid(y) + torch.nn.functional.logsigmoid(-y)
+        logsigmoid = torch.nn.functional.logsigmoid
+        log_det_box = self.log_width + logsigmoid(y) + logsigmoid(-y)
         x = self.low + self.log_width.exp() * torch.sigmoid(y)
         return x, log_q - log_det_box.sum(1)
 
