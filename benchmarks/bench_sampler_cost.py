@@ -24,22 +24,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.preprocessing import StandardScaler
+from bench_one_plus_epsilon import DATA_DIR, DATASETS, split
 
 from sklearn_physgen import OnePlusEpsilonDetector
-from sklearn_physgen.datasets import make_anomaly_split
 
-DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-DATASETS = {"higgs": "higgs.npz", "susy": "susy8_standardized.npz"}
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
 
 
 def training_background(path, seed=0):
     data = np.load(path)
     X, y = data["X"].astype(np.float32), data["y"].astype(int)
-    split = make_anomaly_split(X, y, n_known_anomalies=0, random_state=seed)
-    normal = split.X_train[split.y_train == 1]
-    return StandardScaler().fit(normal).transform(normal).astype(np.float32)
+    X_train, _, _, _ = split(X, y, seed, 0, None)
+    return X_train
 
 
 def fit_seconds(sampler, X, epochs, seed):

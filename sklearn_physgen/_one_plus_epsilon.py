@@ -658,7 +658,7 @@ class RMSPropSampler(_PersistentChains):
     """
 
     def __init__(self, low, high, n_chains, n_steps, step_size,
-                 restart_probability, decay=0.99):
+                 restart_probability, decay):
         super().__init__(low, high, n_chains, restart_probability)
         self.n_steps = n_steps
         self.step_size = step_size
@@ -727,6 +727,10 @@ class RealNVPGenerator(torch.nn.Module):
     def forward(self, n_samples):
         """``n_samples`` draws ``x`` and their log-density ``log q(x)``."""
         z = torch.randn(n_samples, self.low.shape[0], device=self.low.device)
+        return self.transform(z)
+
+    def transform(self, z):
+        """The points ``x`` that the normal draws ``z`` map to, and ``log q(x)``."""
         log_q = -0.5 * (z**2).sum(1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
         y = self.loc + z * self.log_scale.exp()
         log_q = log_q - self.log_scale.sum()
