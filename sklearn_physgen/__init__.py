@@ -5,6 +5,7 @@ from . import datasets, metrics
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._base import TrainingDivergedError
 from ._compose import TransformedGenerator
+from ._flows import NormalizingFlow
 from ._gan import GAN
 from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
 
@@ -14,6 +15,7 @@ __all__ = [
     "GAN",
     "Autoencoder",
     "DeepSVDD",
+    "NormalizingFlow",
     "OnePlusEpsilonDetector",
     "TrainingDivergedError",
     "TransformedGenerator",

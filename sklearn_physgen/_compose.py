@@ -187,36 +187,42 @@ class TransformedGenerator(BaseEstimator):
         return self._quantize(self.transformer_.inverse_transform(np.asarray(draws)))
 
     @available_if(_generator_has("score_samples"))
-    def score_samples(self, X):
+    def score_samples(self, X, **score_params):
         """Generator's score of the transformed samples (higher = more typical).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Samples.
+        **score_params : dict
+            Passed on to the generator's ``score_samples`` (e.g. ``y=conditions``
+            for a conditional generator).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
             The generator's ``score_samples`` of ``transformer_.transform(X)``.
         """
-        return self.generator_.score_samples(self._transform_input(X))
+        return self.generator_.score_samples(self._transform_input(X), **score_params)
 
     @available_if(_generator_has("transform"))
-    def transform(self, X):
+    def transform(self, X, **transform_params):
         """Latent codes of the generator for the transformed samples.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Samples.
+        **transform_params : dict
+            Passed on to the generator's ``transform`` (e.g. ``y=conditions``
+            for a conditional generator).
 
         Returns
         -------
         Z : ndarray of shape (n_samples, latent_dim)
             ``generator_.transform(transformer_.transform(X))``.
         """
-        return self.generator_.transform(self._transform_input(X))
+        return self.generator_.transform(self._transform_input(X), **transform_params)
 
     @available_if(_generator_has("transform"))
     def fit_transform(self, X, y=None):
@@ -237,13 +243,16 @@ class TransformedGenerator(BaseEstimator):
         return self.fit(X, y).transform(X)
 
     @available_if(_generator_has("inverse_transform"))
-    def inverse_transform(self, Z):
+    def inverse_transform(self, Z, **transform_params):
         """Decode latent codes and map them back to the original features.
 
         Parameters
         ----------
         Z : array-like of shape (n_samples, latent_dim)
             Latent codes.
+        **transform_params : dict
+            Passed on to the generator's ``inverse_transform`` (e.g.
+            ``y=conditions`` for a conditional generator).
 
         Returns
         -------
@@ -251,7 +260,7 @@ class TransformedGenerator(BaseEstimator):
             ``transformer_.inverse_transform(generator_.inverse_transform(Z))``.
         """
         check_is_fitted(self)
-        decoded = self.generator_.inverse_transform(Z)
+        decoded = self.generator_.inverse_transform(Z, **transform_params)
         return self._quantize(self.transformer_.inverse_transform(decoded))
 
     def _transform_input(self, X):

@@ -1,10 +1,13 @@
 """Generative adversarial networks: minimax (BCE) and Wasserstein-GP, optionally conditional."""
 
+import copy
+import itertools
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import _fit_context
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -22,6 +25,9 @@ from ._base import (
     check_sample_size,
     make_mlp,
 )
+
+#: Samples per discriminator input (PacGAN).
+PAC_DEFAULT = 4
 
 _NOT_USED_BY_GANS = {"early_stopping", "validation_fraction", "n_iter_no_change", "tol",
                      "weight_decay"}
@@ -48,11 +54,20 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
       gradient does not vanish when the two distributions have disjoint
       supports.
 
-    ``fit(X, y)`` trains a conditional GAN: both networks also receive the
-    conditions ``y`` (continuous, standardised; or categorical, one-hot), as
-    in fast calorimeter simulation where a generator conditioned on a
-    particle's momentum replaces a slow simulator; ``sample(n, y=...)`` then
-    generates at the given conditions.
+    Out of the box it is built against the GAN's usual failures (the
+    user guide shows the measurements): the discriminator judges packs of
+    ``pac`` samples (PacGAN), which exposes a generator that misses modes;
+    :meth:`sample` uses an exponential moving average of the generator's
+    weights, which smooths out the oscillation of the game; the features are
+    standardised inside the estimator. For heavy-tailed, bounded or discrete
+    features (transverse momenta, masses, b-tags) wrap it in
+    :class:`TransformedGenerator`.
+
+    With ``conditional=True``, ``fit(X, y)`` trains a conditional GAN: both
+    networks also receive the conditions ``y`` (continuous, standardised; or
+    categorical, one-hot), as in fast calorimeter simulation where a
+    generator conditioned on a particle's momentum replaces a slow
+    simulator; ``sample(n, y=...)`` then generates at the given conditions.
 
     Parameters
     ----------
@@ -75,14 +90,41 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         ``'wasserstein'``).
     loss : {'bce', 'wasserstein'}, default='bce'
         The adversarial objective; see above.
-    n_critic : int, default=1
-        Discriminator steps per generator step (5 is usual for WGAN-GP).
-    gradient_penalty : float, default=10.0
-        Weight of the WGAN-GP gradient penalty (``loss='wasserstein'`` only).
+    n_critic : int or 'auto', default='auto'
+        Discriminator steps per generator step; ``'auto'`` is 5 for
+        ``'wasserstein'`` (the WGAN-GP recipe) and 1 for ``'bce'``.
+    gradient_penalty : float or 'auto', default='auto'
+        Weight of the discriminator's gradient penalty. For
+        ``'wasserstein'`` the one-sided WGAN-GP penalty above (``'auto'``:
+        10, Gulrajani et al.'s value). For ``'bce'`` the zero-centred penalty
+        ``gradient_penalty / 2 * E ||grad D(x)||^2`` on real data (R1,
+        Mescheder et al. 2018), which damps the oscillation of the game
+        (``'auto'``: 0.5; larger values smooth the discriminator so much that
+        narrow modes come out too wide).
+    pac : int, default=4
+        Samples per discriminator input (PacGAN, Lin et al. 2018): the
+        discriminator sees ``pac`` real or ``pac`` generated samples
+        concatenated. 1 is the plain GAN. A user-supplied ``discriminator``
+        must take ``pac * (n_features + n_conditions)`` inputs.
+    spectral_norm : bool, default=False
+        Spectral normalisation of every layer of the default discriminator
+        (Miyato et al. 2018).
+    ema_decay : float in [0, 1), default=0.999
+        Decay of the exponential moving average of the generator's weights
+        that :meth:`sample` uses (with a warm-up, so that short fits are not
+        dominated by the initial weights); 0 samples from the trained
+        generator itself.
+    conditional : bool, default=False
+        If True, ``fit(X, y)`` trains a conditional GAN on the conditions
+        ``y``, and ``sample``, ``score_samples``, ``decision_function`` and
+        ``predict`` take the conditions as ``y``. If False, ``y`` is ignored,
+        as by every unsupervised scikit-learn estimator, so the GAN can sit
+        in a labelled ``Pipeline``.
     condition_type : {'auto', 'continuous', 'categorical'}, default='auto'
-        How ``y`` is encoded: ``'auto'`` treats float columns as continuous
-        and everything else (integers, strings, booleans) as categorical.
-    learning_rate : float, default=2e-4
+        How ``y`` is encoded when ``conditional=True``: ``'auto'`` treats
+        float columns as continuous and everything else (integers, strings,
+        booleans) as categorical.
+    learning_rate : float, default=1e-3
         Adam step size of the generator.
     discriminator_learning_rate : float, default=None
         Adam step size of the discriminator; ``None`` uses ``learning_rate``.
@@ -128,6 +170,12 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         Device the model was trained on.
     n_conditions_ : int
         Width of the encoded conditions (0 for an unconditional GAN).
+    n_critic_ : int
+        Discriminator steps per generator step used in training.
+    gradient_penalty_ : float
+        Weight of the gradient penalty used in training.
+    scaler_ : StandardScaler
+        The standardisation of ``X`` the networks work in.
     condition_encoder_ : StandardScaler, OneHotEncoder or None
         Encoder of ``y`` fitted in ``fit``.
     offset_ : float
@@ -147,7 +195,9 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     ``score_samples`` returns the discriminator's output: higher means "more
     like the training data" to the discriminator. It is a *realness score*,
     not a density; near the end of training, when generated samples are good,
-    it is close to uninformative. A GAN has no encoder, so there is no
+    it is close to uninformative. With ``pac > 1`` each sample is scored as a
+    pack of ``pac`` copies of itself, so its score does not depend on the
+    other samples scored with it. A GAN has no encoder, so there is no
     ``transform``; use :class:`VariationalAutoencoder` for a latent space.
     GAN losses say little about sample quality: judge the samples with
     :mod:`sklearn_physgen.metrics`.
@@ -156,6 +206,14 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     ----------
     I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
     I. Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017.
+    Z. Lin, A. Khetan, G. Fanti, S. Oh, "PacGAN: The power of two samples in
+    generative adversarial networks", NeurIPS 2018.
+    Y. Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN
+    Training", ICLR 2019.
+    L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do
+    actually Converge?", ICML 2018.
+    T. Miyato et al., "Spectral Normalization for Generative Adversarial
+    Networks", ICLR 2018.
     H. Petzka, A. Fischer, D. Lukovnicov, "On the regularization of Wasserstein
     GANs", ICLR 2018.
 
@@ -184,8 +242,12 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         "generator": [torch.nn.Module, callable, None],
         "discriminator": [torch.nn.Module, callable, None],
         "loss": [StrOptions({"bce", "wasserstein"})],
-        "n_critic": [Interval(Integral, 1, None, closed="left")],
-        "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "n_critic": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "pac": [Interval(Integral, 1, None, closed="left")],
+        "spectral_norm": ["boolean"],
+        "ema_decay": [Interval(Real, 0, 1, closed="left")],
+        "conditional": ["boolean"],
+        "gradient_penalty": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "adam_betas": [tuple],
     }
@@ -199,10 +261,14 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         generator=None,
         discriminator=None,
         loss="bce",
-        n_critic=1,
-        gradient_penalty=10.0,
+        n_critic="auto",
+        gradient_penalty="auto",
+        pac=PAC_DEFAULT,
+        spectral_norm=False,
+        ema_decay=0.999,
+        conditional=False,
         condition_type="auto",
-        learning_rate=2e-4,
+        learning_rate=1e-3,
         discriminator_learning_rate=None,
         adam_betas=(0.5, 0.999),
         batch_size=256,
@@ -222,6 +288,10 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         self.loss = loss
         self.n_critic = n_critic
         self.gradient_penalty = gradient_penalty
+        self.pac = pac
+        self.spectral_norm = spectral_norm
+        self.ema_decay = ema_decay
+        self.conditional = conditional
         self.condition_type = condition_type
         self.learning_rate = learning_rate
         self.discriminator_learning_rate = discriminator_learning_rate
@@ -241,10 +311,11 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data (standardise it first).
+            Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_conditions), \
                 default=None
-            Conditions; ``None`` trains an unconditional GAN.
+            Conditions when ``conditional=True`` (required then); ignored
+            otherwise.
 
         Returns
         -------
@@ -254,9 +325,22 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         X = self._validate_fit_data(X)
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas}.")
-        conditions = self._fit_conditions(y, X.shape[0])
+        if self.conditional and y is None:
+            raise ValueError("GAN(conditional=True) needs the conditions y in fit.")
+        conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
+        wasserstein = self.loss == "wasserstein"
+        self.n_critic_ = (5 if wasserstein else 1) if self.n_critic == "auto" else self.n_critic
+        self.gradient_penalty_ = (
+            (10.0 if wasserstein else 0.5)
+            if self.gradient_penalty == "auto"
+            else float(self.gradient_penalty)
+        )
+        self.scaler_ = StandardScaler().fit(X)
+        X = self.scaler_.transform(X).astype(X.dtype, copy=False)
         # Extra critic steps draw their own real batches; one step uses the batch.
-        extra = {"real": X, "real_conditions": conditions} if self.n_critic > 1 else {}
+        extra = (
+            {"real": X, "real_conditions": conditions} if self.n_critic_ > 1 else {}
+        )
         self._fit_net(X, conditions, **extra)
         history = self.history_
         self.discriminator_loss_curve_ = np.asarray(
@@ -267,7 +351,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             if self.loss == "wasserstein"
             else None
         )
-        self._set_offset(self._score_samples(X, conditions))
+        self._set_offset(self._scaled_scores(X, conditions))
         return self
 
     # -- networks ------------------------------------------------------------
@@ -280,19 +364,24 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
 
     def _build_criterion(self, X, real=None, real_conditions=None):
+        n_inputs = self.pac * (X.shape[1] + self.n_conditions_)
         if self.discriminator is not None:
             discriminator = build_user_module(self.discriminator, "discriminator")
         else:
             hidden = [int(h) for h in np.atleast_1d(self.discriminator_hidden_layer_sizes)]
-            discriminator = make_mlp(
-                [X.shape[1] + self.n_conditions_, *hidden, 1], self.activation
-            )
+            discriminator = make_mlp([n_inputs, *hidden, 1], self.activation)
+            if self.spectral_norm:
+                for layer in discriminator:
+                    if isinstance(layer, torch.nn.Linear):
+                        torch.nn.utils.parametrizations.spectral_norm(layer)
         return AdversarialLoss(
             discriminator,
             loss=self.loss,
             latent_dim=self.latent_dim,
-            n_critic=self.n_critic,
-            gradient_penalty=self.gradient_penalty,
+            n_critic=self.n_critic_,
+            gradient_penalty=self.gradient_penalty_,
+            pac=self.pac,
+            ema_decay=self.ema_decay,
             learning_rate=self.discriminator_learning_rate or self.learning_rate,
             betas=tuple(self.adam_betas),
             real=None if real is None else torch.tensor(real, dtype=torch.float32),
@@ -309,8 +398,13 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
 
     @property
     def generator_(self):
-        """The trained generator (``net_.module_``)."""
-        return self.net_.module_
+        """The generator that :meth:`sample` uses.
+
+        The exponential moving average of the trained generator's weights
+        when ``ema_decay > 0``, else the trained generator (``net_.module_``).
+        """
+        ema = self.net_.criterion_.ema_generator
+        return self.net_.module_ if ema is None else ema
 
     @property
     def discriminator_(self):
@@ -345,12 +439,18 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         inputs = rng.standard_normal((n_samples, self.latent_dim))
         if conditions is not None:
             inputs = np.hstack([inputs, conditions])
-        return self._map_batches(self.generator_, inputs)
+        scaled = self._map_batches(self.generator_, inputs)
+        return self.scaler_.inverse_transform(scaled)
 
     def _score_samples(self, X, conditions=None):
+        X = self.scaler_.transform(X).astype(X.dtype, copy=False)
+        return self._scaled_scores(X, conditions)
+
+    def _scaled_scores(self, X, conditions):
         if conditions is not None:
             X = np.hstack([X, conditions.astype(X.dtype)])
-        return self._map_batches(lambda batch: self.discriminator_(batch)[:, 0], X)
+        criterion = self.net_.criterion_
+        return self._map_batches(criterion.score_rows, X)
 
 
 def _with_conditions(x, conditions):
@@ -364,16 +464,29 @@ class AdversarialLoss(torch.nn.Module):
     steps (the first on that batch, the others on random batches of ``real``,
     which is only needed when ``n_critic > 1``) with its own Adam, then
     returns the generator loss for skorch to minimise.
+
+    With ``pac > 1`` the discriminator judges packs of ``pac`` samples, all
+    real or all generated, concatenated into one input row (PacGAN, Lin et
+    al. 2018): a pack drawn from a generator that misses a mode looks
+    unlike a real pack, which penalises mode collapse. A batch whose size is
+    not a multiple of ``pac`` is completed by wrapping around.
+
+    ``ema_generator`` is an exponential moving average of the generator's
+    weights (Yazıcı et al. 2019), updated after every generator step by
+    :class:`AdversarialHistory`; it averages out the oscillation of the
+    adversarial game and is what ``GAN.sample`` uses.
     """
 
     def __init__(self, discriminator, loss, latent_dim, n_critic, gradient_penalty,
-                 learning_rate, betas, real=None, real_conditions=None):
+                 pac, ema_decay, learning_rate, betas, real=None, real_conditions=None):
         super().__init__()
         self.discriminator = discriminator
         self.loss = loss
         self.latent_dim = latent_dim
         self.n_critic = n_critic
         self.gradient_penalty = gradient_penalty
+        self.pac = pac
+        self.ema_decay = ema_decay
         self.learning_rate = learning_rate
         self.betas = betas
         if real is None:
@@ -385,17 +498,56 @@ class AdversarialLoss(torch.nn.Module):
         else:
             self.register_buffer("real_conditions", real_conditions)
         self.optimizer = None
+        self.ema_generator = None
+        self.n_ema_updates = 0
         self.reset_statistics()
 
     def reset_statistics(self):
         self.statistics = {"discriminator_loss": [], "wasserstein_estimate": []}
 
+    # -- the generator's moving average ---------------------------------------
+
+    def update_ema(self, generator):
+        """Move the averaged weights towards the generator's current ones."""
+        if self.ema_decay == 0:
+            return
+        if self.ema_generator is None:
+            self.ema_generator = copy.deepcopy(generator).requires_grad_(False)
+            return
+        # Warm-up as in TensorFlow's ExponentialMovingAverage: early averages
+        # forget the random initialisation quickly.
+        self.n_ema_updates += 1
+        decay = min(self.ema_decay, (1 + self.n_ema_updates) / (10 + self.n_ema_updates))
+        with torch.no_grad():
+            averaged = itertools.chain(self.ema_generator.parameters(),
+                                       self.ema_generator.buffers())
+            current = itertools.chain(generator.parameters(), generator.buffers())
+            for target, source in zip(averaged, current):
+                if target.dtype.is_floating_point:
+                    target.lerp_(source, 1 - decay)
+                else:
+                    target.copy_(source)
+
+    # -- the discriminator ----------------------------------------------------
+
+    def _pack(self, rows):
+        """Rows ``(n, k)`` as packs ``(ceil(n / pac), pac * k)``."""
+        if self.pac == 1:
+            return rows
+        n_packs = -(-rows.shape[0] // self.pac)
+        index = torch.arange(n_packs * self.pac, device=rows.device) % rows.shape[0]
+        return rows[index].reshape(n_packs, -1)
+
+    def _discriminate(self, x, conditions):
+        return self.discriminator(self._pack(_with_conditions(x, conditions)))[:, 0]
+
+    def score_rows(self, rows):
+        """The discriminator's output for each row, judged as a pack of copies."""
+        return self.discriminator(rows.repeat(1, self.pac))[:, 0]
+
     def _generate(self, generator, conditions, n_samples, device):
         z = torch.randn(n_samples, self.latent_dim, device=device)
         return generator(_with_conditions(z, conditions))
-
-    def _discriminate(self, x, conditions):
-        return self.discriminator(_with_conditions(x, conditions))[:, 0]
 
     def _gradient_penalty(self, real, fake, conditions):
         mix = torch.rand(real.shape[0], 1, device=real.device)
@@ -405,8 +557,20 @@ class AdversarialLoss(torch.nn.Module):
         # One-sided: only slopes steeper than 1 are penalised. The two-sided
         # (|grad| - 1)^2 holds a critic whose initial slope points the wrong
         # way in a local minimum when real and generated data are far apart
-        # (in 1-D: slope -0.8, a negative "distance" estimate).
-        return (torch.clamp(gradient.norm(2, dim=1) - 1, min=0) ** 2).mean()
+        # (in 1-D: slope -0.8, a negative "distance" estimate). With packs,
+        # a pack's gradient spreads over its pac members: its norm is taken
+        # per pack.
+        norms = self._pack(gradient).norm(2, dim=1)
+        return (torch.clamp(norms - 1, min=0) ** 2).mean()
+
+    def _r1_penalty(self, real, conditions):
+        # Zero-centred penalty on the real data (R1, Mescheder et al. 2018):
+        # the discriminator is pushed to be flat where the data are, which
+        # damps the oscillation of the minimax game around its equilibrium.
+        real = real.detach().requires_grad_(True)
+        logits = self._discriminate(real, conditions)
+        (gradient,) = torch.autograd.grad(logits.sum(), real, create_graph=True)
+        return self._pack(gradient).pow(2).sum(1).mean()
 
     def _discriminator_step(self, generator, real, conditions):
         if self.optimizer is None:
@@ -422,6 +586,10 @@ class AdversarialLoss(torch.nn.Module):
             if self.loss == "bce":
                 loss = (torch.nn.functional.softplus(-d_real).mean()
                         + torch.nn.functional.softplus(d_fake).mean())
+                if self.gradient_penalty > 0:
+                    loss = loss + 0.5 * self.gradient_penalty * self._r1_penalty(
+                        real, conditions
+                    )
             else:
                 wasserstein = d_real.mean() - d_fake.mean()
                 loss = -wasserstein
@@ -454,7 +622,15 @@ class AdversarialLoss(torch.nn.Module):
 
 
 class AdversarialHistory(Callback):
-    """Writes the epoch means of the discriminator statistics into the history."""
+    """Updates the generator's moving average after each step; records the
+    epoch means of the discriminator statistics in the history."""
+
+    def on_train_begin(self, net, **kwargs):
+        net.criterion_.update_ema(net.module_)
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            net.criterion_.update_ema(net.module_)
 
     def on_epoch_end(self, net, **kwargs):
         criterion = net.criterion_

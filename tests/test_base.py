@@ -13,6 +13,7 @@ from skorch.callbacks import Callback
 
 from sklearn_physgen import (
     GAN,
+    NormalizingFlow,
     Autoencoder,
     DeepSVDD,
     OnePlusEpsilonDetector,
@@ -298,6 +299,7 @@ PICKLED_MODELS = {
     "autoencoder-early-stopping": (lambda: quick(Autoencoder, early_stopping=True), None),
     "vae": (lambda: quick(VariationalAutoencoder), None),
     "gan": (lambda: quick(GAN), None),
+    "flow": (lambda: quick(NormalizingFlow), None),
     "deep-svdd": (lambda: quick(DeepSVDD), None),
     **{
         f"one-plus-epsilon-{sampler}": (

@@ -67,8 +67,9 @@ def test_conditions_and_random_state_reach_the_generator():
     rng = np.random.RandomState(0)
     y = rng.uniform(1.0, 2.0, size=600)
     X = np.column_stack([y * rng.lognormal(size=600), rng.lognormal(size=600)])
-    gan = GAN(latent_dim=2, max_epochs=2, random_state=0, device="cpu")
+    gan = GAN(conditional=True, latent_dim=2, max_epochs=2, random_state=0, device="cpu")
     model = TransformedGenerator(gan).fit(X, y)
+    assert model.generator_.n_conditions_ == 1
     first = model.sample(50, y=np.full(50, 1.5), random_state=3)
     again = model.sample(50, y=np.full(50, 1.5), random_state=3)
     np.testing.assert_array_equal(first, again)

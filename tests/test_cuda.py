@@ -17,6 +17,7 @@ import torch
 
 from sklearn_physgen import (
     GAN,
+    NormalizingFlow,
     Autoencoder,
     DeepSVDD,
     OnePlusEpsilonDetector,
@@ -44,6 +45,7 @@ CASES = {
     "vae": (lambda: VariationalAutoencoder(**COMMON), False),
     "gan": (lambda: GAN(**COMMON), False),
     "wgan": (lambda: GAN(loss="wasserstein", **COMMON), False),
+    "flow": (lambda: NormalizingFlow(**COMMON), False),
     "transformed-gan": (
         lambda: TransformedGenerator(GAN(**COMMON), random_state=0),
         False,
