@@ -130,6 +130,34 @@ def adam_implementation(device):
     return {"fused": True}
 
 
+def update_moving_average(average, module, decay, n_updates):
+    """Move the weights of ``average`` towards those of ``module``, in place.
+
+    An exponential moving average of the weights (Polyak averaging), with
+    the warm-up of TensorFlow's ``ExponentialMovingAverage``: the decay used
+    is ``min(decay, (1 + n) / (10 + n))`` after ``n`` updates, so early
+    averages forget the random initialisation quickly. Buffers that are not
+    floating point are copied.
+    """
+    decay = min(decay, (1 + n_updates) / (10 + n_updates))
+    with torch.no_grad():
+        averaged = itertools.chain(average.parameters(), average.buffers())
+        current = itertools.chain(module.parameters(), module.buffers())
+        for target, source in zip(averaged, current):
+            if target.dtype.is_floating_point:
+                target.lerp_(source, 1 - decay)
+            else:
+                target.copy_(source)
+
+
+class MovingAverageCallback(Callback):
+    """After every training step, ``net.module_.update_average()``."""
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            net.module_.update_average()
+
+
 @contextlib.contextmanager
 def seeded_torch(seed, device="cpu"):
     """Seed torch's global RNG for the block and restore it afterwards.

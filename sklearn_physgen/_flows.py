@@ -6,8 +6,9 @@ splines and their inverses are tested there, and this module only wires them
 into the package's estimator machinery.
 """
 
+import copy
 from functools import partial
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -21,9 +22,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._autoencoders import _append
 from ._base import (
     BaseTorchEstimator,
+    MovingAverageCallback,
     ConditionsMixin,
     OutlierScoresMixin,
     check_sample_size,
+    update_moving_average,
 )
 
 #: Rational-quadratic splines act on [-SPLINE_BOUND, SPLINE_BOUND] and are the
@@ -65,16 +68,34 @@ def make_flow(n_features, n_conditions=0, coupling="spline", n_transforms=5,
 
 
 class FlowNetwork(torch.nn.Module):
-    """A zuko flow on rows ``[x, c]``: features, then encoded conditions."""
+    """A zuko flow on rows ``[x, c]``: features, then encoded conditions.
 
-    def __init__(self, flow, n_features):
+    With ``average_decay > 0`` it also keeps ``average``, an exponential
+    moving average of the flow's weights, updated after every training step:
+    in training mode the trained flow computes the density, in evaluation
+    mode (validation, scoring, sampling) the averaged one.
+    """
+
+    def __init__(self, flow, n_features, average_decay=0.0):
         super().__init__()
         self.flow = flow
         self.n_features = n_features
+        self.average_decay = average_decay
+        self.average = (
+            copy.deepcopy(flow).requires_grad_(False) if average_decay > 0 else None
+        )
+        self.n_average_updates = 0
+
+    def update_average(self):
+        if self.average is not None:
+            self.n_average_updates += 1
+            update_moving_average(self.average, self.flow, self.average_decay,
+                                  self.n_average_updates)
 
     def _distribution(self, x_and_c):
+        flow = self.flow if self.training or self.average is None else self.average
         x, c = x_and_c[:, : self.n_features], x_and_c[:, self.n_features :]
-        return (self.flow(c) if c.shape[1] else self.flow()), x
+        return (flow(c) if c.shape[1] else flow()), x
 
     def log_prob(self, x_and_c):
         distribution, x = self._distribution(x_and_c)
@@ -132,6 +153,12 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
         Hidden layers of each layer's conditioner MLP.
     n_bins : int, default=8
         Bins of each spline (``coupling='spline'`` only).
+    average_decay : float in [0, 1), default=0.998
+        Decay of an exponential moving average of the weights (Polyak
+        averaging), updated after every training step, with a warm-up so
+        that short fits are not dominated by the initial weights. Validation
+        (hence early stopping), scoring, transforms and sampling use the
+        averaged weights. 0 uses the trained weights themselves.
     conditional : bool, default=False
         If True, ``fit(X, y)`` learns the conditional density ``p(x | y)``
         (``y`` 1-D or 2-D, continuous or categorical): every conditioner
@@ -251,6 +278,7 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
         "n_transforms": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
+        "average_decay": [Interval(Real, 0, 1, closed="left")],
         "conditional": ["boolean"],
     }
 
@@ -260,6 +288,7 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
         n_transforms=5,
         hidden_layer_sizes=(128, 128),
         n_bins=8,
+        average_decay=0.998,
         conditional=False,
         condition_type="auto",
         learning_rate=1e-3,
@@ -280,6 +309,7 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
         self.n_transforms = n_transforms
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_bins = n_bins
+        self.average_decay = average_decay
         self.conditional = conditional
         self.condition_type = condition_type
         self.learning_rate = learning_rate
@@ -337,7 +367,10 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
             X.shape[1], self.n_conditions_, self.coupling, self.n_transforms,
             np.atleast_1d(self.hidden_layer_sizes), self.n_bins,
         )
-        return FlowNetwork(flow, X.shape[1])
+        return FlowNetwork(flow, X.shape[1], self.average_decay)
+
+    def _extra_callbacks(self):
+        return [("moving_average", MovingAverageCallback())] if self.average_decay else []
 
     def _build_criterion(self, X):
         return NegativeLogLikelihood()

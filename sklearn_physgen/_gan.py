@@ -1,7 +1,6 @@
 """Generative adversarial networks: minimax (BCE) and Wasserstein-GP, optionally conditional."""
 
 import copy
-import itertools
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,6 +23,7 @@ from ._base import (
     build_user_module,
     check_sample_size,
     make_mlp,
+    update_moving_average,
 )
 
 #: Samples per discriminator input (PacGAN).
@@ -514,19 +514,9 @@ class AdversarialLoss(torch.nn.Module):
         if self.ema_generator is None:
             self.ema_generator = copy.deepcopy(generator).requires_grad_(False)
             return
-        # Warm-up as in TensorFlow's ExponentialMovingAverage: early averages
-        # forget the random initialisation quickly.
         self.n_ema_updates += 1
-        decay = min(self.ema_decay, (1 + self.n_ema_updates) / (10 + self.n_ema_updates))
-        with torch.no_grad():
-            averaged = itertools.chain(self.ema_generator.parameters(),
-                                       self.ema_generator.buffers())
-            current = itertools.chain(generator.parameters(), generator.buffers())
-            for target, source in zip(averaged, current):
-                if target.dtype.is_floating_point:
-                    target.lerp_(source, 1 - decay)
-                else:
-                    target.copy_(source)
+        update_moving_average(self.ema_generator, generator, self.ema_decay,
+                              self.n_ema_updates)
 
     # -- the discriminator ----------------------------------------------------
 

@@ -127,3 +127,23 @@ def test_reproducible_and_pickle_round_trip():
                                   first.sample(10, random_state=0))
     np.testing.assert_array_equal(restored.score_samples(X), first.score_samples(X))
     assert restored.validation_loss_curve_.shape == (restored.n_iter_,)
+
+
+def test_moving_average_of_the_weights_is_what_the_fitted_flow_uses():
+    X = correlated_gaussian(600, 0)
+    averaged = NormalizingFlow(max_epochs=3, random_state=0, device="cpu").fit(X)
+    network = averaged.net_.module_
+    assert network.n_average_updates == averaged.n_iter_ * 3  # 540 training rows, batches of 256
+    # evaluation mode: the averaged weights, which differ from the trained ones
+    rows = torch.tensor(averaged.scaler_.transform(X[:5]), dtype=torch.float32)
+    with torch.no_grad():
+        trained = network.flow().log_prob(rows).numpy()
+        average = network.average().log_prob(rows).numpy()
+    assert not np.allclose(trained, average)
+    np.testing.assert_allclose(
+        averaged.score_samples(X[:5]),
+        average - np.log(averaged.scaler_.scale_).sum(), rtol=1e-5,
+    )
+    plain = NormalizingFlow(average_decay=0.0, max_epochs=3, random_state=0,
+                            device="cpu").fit(X)
+    assert plain.net_.module_.average is None
