@@ -22,6 +22,7 @@ from ._base import (
     ConditionsMixin,
     OutlierScoresMixin,
     build_user_module,
+    check_layer_sizes,
     check_sample_size,
     make_mlp,
 )
@@ -66,12 +67,7 @@ class _BaseAutoencoder(
         return self.latent_dim
 
     def _build_encoder_decoder(self, n_features, n_conditions=0):
-        hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
-        if any(h < 1 for h in hidden):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
+        hidden = check_layer_sizes(self.hidden_layer_sizes)
         n_codes = self._encoder_outputs_per_latent * self.latent_dim
         if self.encoder is None:
             encoder = make_mlp([n_features + n_conditions, *hidden, n_codes], self.activation)

@@ -74,6 +74,18 @@ def make_mlp(layer_sizes, activation="relu", bias=True):
     return torch.nn.Sequential(*layers)
 
 
+def check_layer_sizes(sizes, name="hidden_layer_sizes"):
+    """The hidden layer widths ``sizes`` as a list of positive ints, or a ValueError."""
+    values = np.atleast_1d(np.asarray(sizes, dtype=object))
+    if values.ndim != 1 or not all(
+        isinstance(v, (Integral, np.integer, Real)) and not isinstance(v, bool)
+        and float(v).is_integer() and v >= 1
+        for v in values
+    ):
+        raise ValueError(f"{name} must hold positive integers, got {sizes!r}.")
+    return [int(v) for v in values]
+
+
 def build_user_module(spec, name):
     """A fresh copy of a user-supplied module.
 

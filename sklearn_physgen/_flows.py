@@ -23,6 +23,7 @@ from ._autoencoders import _append
 from ._base import (
     BaseTorchEstimator,
     MovingAverageCallback,
+    check_layer_sizes,
     ConditionsMixin,
     OutlierScoresMixin,
     check_sample_size,
@@ -345,12 +346,7 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
-        hidden = np.atleast_1d(self.hidden_layer_sizes)
-        if hidden.ndim != 1 or not all(float(h).is_integer() and h >= 1 for h in hidden):
-            raise ValueError(
-                "hidden_layer_sizes must be positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
+        check_layer_sizes(self.hidden_layer_sizes)
         if self.conditional and y is None:
             raise ValueError("NormalizingFlow(conditional=True) needs the conditions y in fit.")
         conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
@@ -365,7 +361,7 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
     def _build_module(self, X):
         flow = make_flow(
             X.shape[1], self.n_conditions_, self.coupling, self.n_transforms,
-            np.atleast_1d(self.hidden_layer_sizes), self.n_bins,
+            check_layer_sizes(self.hidden_layer_sizes), self.n_bins,
         )
         return FlowNetwork(flow, X.shape[1], self.average_decay)
 

@@ -21,6 +21,7 @@ from ._base import (
     OutlierScoresMixin,
     adam_implementation,
     build_user_module,
+    check_layer_sizes,
     check_sample_size,
     make_mlp,
     update_moving_average,
@@ -360,7 +361,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         n_inputs = self.latent_dim + self.n_conditions_
         if self.generator is not None:
             return build_user_module(self.generator, "generator")
-        hidden = [int(h) for h in np.atleast_1d(self.generator_hidden_layer_sizes)]
+        hidden = check_layer_sizes(self.generator_hidden_layer_sizes,
+                                   "generator_hidden_layer_sizes")
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
 
     def _build_criterion(self, X, real=None, real_conditions=None):
@@ -368,7 +370,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         if self.discriminator is not None:
             discriminator = build_user_module(self.discriminator, "discriminator")
         else:
-            hidden = [int(h) for h in np.atleast_1d(self.discriminator_hidden_layer_sizes)]
+            hidden = check_layer_sizes(self.discriminator_hidden_layer_sizes,
+                                       "discriminator_hidden_layer_sizes")
             discriminator = make_mlp([n_inputs, *hidden, 1], self.activation)
             if self.spectral_norm:
                 for layer in discriminator:

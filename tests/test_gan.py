@@ -66,6 +66,10 @@ def test_packing_validates_and_scores_rows_independently():
     np.testing.assert_allclose(gan.score_samples(X[:7]), full[:7], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="pac"):
         GAN(pac=0).fit(X)
+    with pytest.raises(ValueError, match="generator_hidden_layer_sizes must hold"):
+        GAN(generator_hidden_layer_sizes=(16, 0)).fit(X)
+    with pytest.raises(ValueError, match="discriminator_hidden_layer_sizes must hold"):
+        GAN(discriminator_hidden_layer_sizes=(16.7,)).fit(X)
 
 
 def test_moving_average_generator_is_what_sample_uses():
