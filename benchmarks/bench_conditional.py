@@ -44,15 +44,15 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_generators import DEFAULT_DATA_DIR, environment, is_btag, load_data  # noqa: E402
+from bench_generators import DEFAULT_DATA_DIR, environment, is_btag, load_data
 
-from sklearn_physgen import (  # noqa: E402
+from sklearn_physgen import (
     GAN,
     NormalizingFlow,
     TransformedGenerator,
     VariationalAutoencoder,
 )
-from sklearn_physgen.metrics import classifier_two_sample_test  # noqa: E402
+from sklearn_physgen.metrics import classifier_two_sample_test
 
 CONDITIONS = ["lepton_pT", "lepton_eta"]
 METHODS = ["Flow", "Flow-quantile", "GAN-bce", "VAE", "GMM-per-bin", "real"]
@@ -131,9 +131,9 @@ def main():
     real = np.hstack([y_ref, X_ref])
     lines = [f"# Conditional generation on HIGGS ({env['date']})", "",
              f"- machine: {env['platform']}, {env['cpu_count']} CPUs",
-             f"- data: {path}, {len(X_train)} train / {len(X_ref)} reference events "
-             f"(seed {args.seed}); conditions {CONDITIONS}, {len(feat_cols)} generated "
-             f"features; E = {args.max_epochs}", "",
+             (f"- data: {path}, {len(X_train)} train / {len(X_ref)} reference events "
+              f"(seed {args.seed}); conditions {CONDITIONS}, {len(feat_cols)} generated "
+              f"features; E = {args.max_epochs}"), "",
              "| method | two-sample AUC | fit s | gen s / 1e5 |", "|---|---|---|---|"]
     print("\n".join(lines[:5]), flush=True)
     rows = []

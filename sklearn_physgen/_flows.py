@@ -22,10 +22,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._autoencoders import _append
 from ._base import (
     BaseTorchEstimator,
-    MovingAverageCallback,
-    check_layer_sizes,
     ConditionsMixin,
+    MovingAverageCallback,
     OutlierScoresMixin,
+    check_layer_sizes,
     check_sample_size,
     update_moving_average,
 )
@@ -40,18 +40,16 @@ def make_flow(n_features, n_conditions=0, coupling="spline", n_transforms=5,
               hidden_layer_sizes=(128, 128), n_bins=8):
     """A zuko coupling flow ``x -> z`` with a standard-normal base.
 
-    Each layer splits the features at random in two halves: the first half
-    gets an elementwise map of its own (constant, or a function of the
-    conditions), the second an elementwise map whose parameters an MLP
-    computes from the first half (and the conditions). Two passes invert it,
-    so sampling costs about as much as scoring (zuko's autoregressive
-    ``NSF`` inverts one feature at a time, about ten times slower in 24
-    dimensions):
-    ``'spline'`` with monotonic rational-quadratic splines of ``n_bins`` bins
-    (neural spline flow, Durkan et al. 2019), ``'affine'`` with an affine map
-    (RealNVP, Dinh et al. 2017). The conditioners are MLPs with
-    ``hidden_layer_sizes`` that also receive the ``n_conditions`` encoded
-    conditions.
+    Each of the ``n_transforms`` layers splits the features at random in two
+    halves: the first half gets an elementwise map of its own (constant, or
+    a function of the conditions), the second an elementwise map whose
+    parameters an MLP (``hidden_layer_sizes``) computes from the first half
+    and the ``n_conditions`` encoded conditions. The map is a monotonic
+    rational-quadratic spline of ``n_bins`` bins for ``coupling='spline'``
+    (neural spline flow, Durkan et al. 2019) or affine for ``'affine'``
+    (RealNVP, Dinh et al. 2017). Two passes invert a layer, so sampling costs
+    about as much as scoring; zuko's autoregressive ``NSF`` inverts one
+    feature at a time, about ten times slower in 24 dimensions.
     """
     hidden = tuple(int(h) for h in hidden_layer_sizes)
     options = {"transforms": n_transforms, "hidden_features": hidden,

@@ -13,9 +13,9 @@ from skorch.callbacks import Callback
 
 from sklearn_physgen import (
     GAN,
-    NormalizingFlow,
     Autoencoder,
     DeepSVDD,
+    NormalizingFlow,
     OnePlusEpsilonDetector,
     TrainingDivergedError,
     VariationalAutoencoder,

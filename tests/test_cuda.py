@@ -17,9 +17,9 @@ import torch
 
 from sklearn_physgen import (
     GAN,
-    NormalizingFlow,
     Autoencoder,
     DeepSVDD,
+    NormalizingFlow,
     OnePlusEpsilonDetector,
     TransformedGenerator,
     VariationalAutoencoder,
