@@ -376,7 +376,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             if self.spectral_norm:
                 for layer in discriminator:
                     if isinstance(layer, torch.nn.Linear):
-                        torch.nn.utils.parametrizations.spectral_norm(layer)
+                        torch.nn.utils.spectral_norm(layer)
         return AdversarialLoss(
             discriminator,
             loss=self.loss,
