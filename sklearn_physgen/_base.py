@@ -152,14 +152,18 @@ def update_moving_average(average, module, decay, n_updates):
     floating point are copied.
     """
     decay = min(decay, (1 + n_updates) / (10 + n_updates))
+    targets, sources = [], []
     with torch.no_grad():
         averaged = itertools.chain(average.parameters(), average.buffers())
         current = itertools.chain(module.parameters(), module.buffers())
         for target, source in zip(averaged, current):
             if target.dtype.is_floating_point:
-                target.lerp_(source, 1 - decay)
+                targets.append(target)
+                sources.append(source)
             else:
                 target.copy_(source)
+        # one fused call for all tensors instead of one small kernel each
+        torch._foreach_lerp_(targets, sources, 1 - decay)
 
 
 class MovingAverageCallback(Callback):
