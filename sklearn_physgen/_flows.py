@@ -51,8 +51,7 @@ def make_flow(n_features, n_conditions=0, coupling="spline", n_transforms=5,
     about as much as scoring; zuko's autoregressive ``NSF`` inverts one
     feature at a time, about ten times slower in 24 dimensions.
     """
-    hidden = tuple(int(h) for h in hidden_layer_sizes)
-    options = {"transforms": n_transforms, "hidden_features": hidden,
+    options = {"transforms": n_transforms, "hidden_features": tuple(hidden_layer_sizes),
                "passes": 2 if n_features > 1 else None, "randperm": n_features > 1}
     if coupling == "spline":
         flow = zuko.flows.MAF(
@@ -344,7 +343,6 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
-        check_layer_sizes(self.hidden_layer_sizes)
         if self.conditional and y is None:
             raise ValueError("NormalizingFlow(conditional=True) needs the conditions y in fit.")
         conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
