@@ -19,6 +19,7 @@ from ._base import (
     ACTIVATIONS,
     INFERENCE_BATCH_SIZE,
     BaseTorchEstimator,
+    ConditionalTransformMixin,
     ConditionsMixin,
     OutlierScoresMixin,
     build_user_module,
@@ -377,7 +378,7 @@ class Autoencoder(_BaseAutoencoder):
         return self._map_batches(self.module_.decode, Z)
 
 
-class VariationalAutoencoder(ConditionsMixin, _BaseAutoencoder):
+class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAutoencoder):
     """Variational autoencoder with Gaussian encoder and decoder (β-VAE).
 
     The encoder outputs the mean and log-variance of a Gaussian posterior
@@ -637,23 +638,6 @@ class VariationalAutoencoder(ConditionsMixin, _BaseAutoencoder):
         return self._map_batches(
             lambda batch: self.module_.encode(batch)[0], _append(X, conditions)
         )
-
-    def fit_transform(self, X, y=None):
-        """Fit, then return the posterior means of the training data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like, default=None
-            Conditions when ``conditional=True``; ignored otherwise.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, latent_dim)
-            Latent codes.
-        """
-        return self.fit(X, y).transform(X, y if self.conditional else None)
 
     def inverse_transform(self, X, y=None):
         """Decoder means of the latent codes ``X`` (at the conditions ``y``).

@@ -683,6 +683,32 @@ class ConditionsMixin:
         return np.where(self.decision_function(X, y) < 0, -1, 1)
 
 
+class ConditionalTransformMixin:
+    """``fit_transform`` of a transformer whose ``transform`` takes conditions.
+
+    For estimators with a ``conditional`` flag (the conditional VAE and
+    flow): the training conditions reach ``transform`` only when the model
+    was fitted with them.
+    """
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the latent codes of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like, default=None
+            Conditions when ``conditional=True``; ignored otherwise.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            Latent codes of ``X``.
+        """
+        return self.fit(X, y).transform(X, y if self.conditional else None)
+
+
 def _as_condition_array(y, n_samples):
     y = np.asarray(y)
     if y.ndim == 1:

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._autoencoders import _append
 from ._base import (
     BaseTorchEstimator,
+    ConditionalTransformMixin,
     ConditionsMixin,
     MovingAverageCallback,
     OutlierScoresMixin,
@@ -119,8 +120,8 @@ class NegativeLogLikelihood(torch.nn.Module):
         return -module.log_prob(rows).mean()
 
 
-class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
-                      BaseTorchEstimator):
+class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresMixin,
+                      TransformerMixin, BaseTorchEstimator):
     """Normalizing flow: an invertible network from the data to a Gaussian.
 
     A bijection ``f`` maps every sample ``x`` to a latent ``z = f(x)`` whose
@@ -393,23 +394,6 @@ class NormalizingFlow(ConditionsMixin, OutlierScoresMixin, TransformerMixin,
         X = self._validate_predict_data(X)
         conditions = self._conditions_for(y, X.shape[0])
         return self._map_batches(self.module_.to_base, _append(self._scale(X), conditions))
-
-    def fit_transform(self, X, y=None):
-        """Fit, then map the training data to the latent space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like, default=None
-            Conditions when ``conditional=True``; ignored otherwise.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, n_features)
-            Latent codes.
-        """
-        return self.fit(X, y).transform(X, y if self.conditional else None)
 
     def inverse_transform(self, X, y=None):
         """Map latent codes back to data space: ``x = f^{-1}(z)``.
