@@ -172,7 +172,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         Adam step size.
     weight_decay : float, default=0.0
         Adam L2 penalty.
-    batch_size : int, default=256
+    batch_size : int, default=128
         Mini-batch size.
     max_epochs : int, default=200
         Maximum number of passes over the training data.
@@ -292,7 +292,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         condition_type="auto",
         learning_rate=1e-3,
         weight_decay=0.0,
-        batch_size=256,
+        batch_size=128,
         max_epochs=200,
         early_stopping=True,
         validation_fraction=0.1,
