@@ -8,6 +8,7 @@ from ._compose import TransformedGenerator
 from ._flows import NormalizingFlow
 from ._gan import GAN
 from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
+from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 
 __version__ = "0.1.0.dev0"
 
@@ -16,6 +17,7 @@ __all__ = [
     "Autoencoder",
     "DeepSVDD",
     "NormalizingFlow",
+    "OnePlusEpsilonClassifier",
     "OnePlusEpsilonDetector",
     "TrainingDivergedError",
     "TransformedGenerator",

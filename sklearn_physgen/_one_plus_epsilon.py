@@ -24,6 +24,39 @@ from ._base import (
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
 
 
+def known_anomaly_mask(y, n_samples, anomaly_label):
+    """Boolean mask of the known anomalies in ``y``, with clear errors.
+
+    ``y=None`` means every sample is normal. Otherwise ``y`` may hold only
+    the normal label (1 if ``anomaly_label == -1``, else 0) and
+    ``anomaly_label``, and must keep at least one normal sample.
+    """
+    if y is None:
+        return np.zeros(n_samples, dtype=bool)
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(np.empty(n_samples), y)
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinity.")
+    normal_label = 1 if anomaly_label == -1 else 0
+    allowed = {normal_label, anomaly_label}
+    unexpected = set(np.unique(y).tolist()) - allowed
+    if unexpected:
+        raise ValueError(
+            f"With anomaly_label={anomaly_label}, y may only hold "
+            f"{normal_label} (normal) and {anomaly_label} (known anomaly); "
+            f"got {sorted(unexpected, key=str)}. Use anomaly_label=1 for 0/1 "
+            "labels with 1 = anomaly."
+        )
+    is_anomaly = y == anomaly_label
+    if is_anomaly.all():
+        raise ValueError(
+            "y marks every sample as a known anomaly; the detector needs "
+            "normal samples."
+        )
+    return is_anomaly
+
+
+
 
 class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     """(1+eps)-class anomaly detector (Borisyak et al., JMLR 21, 2020).
@@ -345,7 +378,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             The fitted detector.
         """
         X = self._validate_fit_data(X)
-        is_anomaly = self._known_anomaly_mask(y, X.shape[0])
+        is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
         X_normal, X_anomalies = X[~is_anomaly], X[is_anomaly]
         if X_normal.shape[0] < 2:
             raise ValueError(
@@ -386,31 +419,6 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             return []
         anomalies = torch.tensor(self._validation_anomalies, dtype=torch.float32)
         return [("valid_auc", ValidationAUC(anomalies))]
-
-    def _known_anomaly_mask(self, y, n_samples):
-        if y is None:
-            return np.zeros(n_samples, dtype=bool)
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(np.empty(n_samples), y)
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity.")
-        normal_label = 1 if self.anomaly_label == -1 else 0
-        allowed = {normal_label, self.anomaly_label}
-        unexpected = set(np.unique(y).tolist()) - allowed
-        if unexpected:
-            raise ValueError(
-                f"With anomaly_label={self.anomaly_label}, y may only hold "
-                f"{normal_label} (normal) and {self.anomaly_label} (known anomaly); "
-                f"got {sorted(unexpected, key=str)}. Use anomaly_label=1 for 0/1 "
-                "labels with 1 = anomaly."
-            )
-        is_anomaly = y == self.anomaly_label
-        if is_anomaly.all():
-            raise ValueError(
-                "y marks every sample as a known anomaly; the detector needs "
-                "normal samples."
-            )
-        return is_anomaly
 
     def _build_module(self, X):
         if self.classifier is not None:
