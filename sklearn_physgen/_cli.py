@@ -1,17 +1,21 @@
-"""The ``sklearn-physgen`` command: (1+eps) detectors against one-class baselines.
+"""The ``sklearn-physgen`` command: (1+eps) detectors against one-class and supervised peers.
 
 ``python -m sklearn_physgen`` (or ``sklearn-physgen``) runs the comparison the
 package exists for. For each seed and each number ``k`` of known anomalies it
 splits the data with :func:`sklearn_physgen.datasets.make_anomaly_split`, fits
 every chosen model in ``make_pipeline(StandardScaler(), model)``, scores the
 test set with ``score_samples`` (higher = more normal), and reports the ROC
-AUC, the signal efficiency at a background efficiency of 1e-2 and the fit
-time, as a table on stdout and as JSON, CSV and a ROC-curve PNG.
+AUC, the signal efficiency at background efficiencies of 1e-2 and 1e-3, the
+maximum significance improvement (SIC) and the fit time, as tables on stdout
+and as JSON, CSV and a ROC-curve PNG.
 
 The (1+eps) detectors are fit on the training normals plus the ``k`` known
 anomalies (``y`` in {+1 normal, -1 anomaly}). The one-class baselines are fit
 on the training normals only, so ``k`` does not change them: each is fit once
-per seed and reported at ``k=0``.
+per seed and reported at ``k=0``. The supervised peer, scikit-learn's
+``HistGradientBoostingClassifier`` with balanced class weights, is fit on the
+same labels as the (1+eps) detectors, for every ``k > 0``: once labels exist,
+it is the classifier to beat.
 """
 
 import argparse
@@ -25,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.ensemble import IsolationForest
+from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -33,13 +37,16 @@ from sklearn.svm import OneClassSVM
 
 from ._autoencoders import Autoencoder
 from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
+from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 from .datasets import fetch_higgs, fetch_susy, make_anomaly_moons, make_anomaly_split
+from .metrics import signal_efficiency, significance_improvement
 
 BUILTIN_DATA = ("moons", "higgs", "susy")
 FILE_SUFFIXES = (".npz", ".csv", ".csv.gz")
-OPE_MODELS = ("ope-uniform", "ope-hmc", "ope-rmsprop", "ope-deep")
+OPE_MODELS = ("ope-classifier", "ope-uniform", "ope-hmc", "ope-rmsprop", "ope-deep")
 ONE_CLASS_MODELS = ("deep-svdd", "autoencoder", "isolation-forest", "one-class-svm")
-MODEL_NAMES = OPE_MODELS + ONE_CLASS_MODELS
+SUPERVISED_MODELS = ("hist-gradient-boosting",)
+MODEL_NAMES = OPE_MODELS + SUPERVISED_MODELS + ONE_CLASS_MODELS
 MOONS_SAMPLES = 2000
 MOONS_ANOMALY_FRACTION = 0.05
 FETCHED_SAMPLES = 100_000
@@ -48,8 +55,12 @@ MOONS_MAX_EPOCHS = 60
 PAPER_KNOWN_ANOMALIES = (0, 10, 100, 1000)
 PAPER_MAX_EPOCHS = 40
 TEST_SIZE = 0.3
-BACKGROUND_EFFICIENCY = 1e-2
+BACKGROUND_EFFICIENCIES = (1e-2, 1e-3)
 ONE_CLASS_SVM_MAX_TRAIN = 5000
+
+
+# recorded per fit; the signal efficiencies are at BACKGROUND_EFFICIENCIES
+METRICS = ("roc_auc", "signal_efficiency", "signal_efficiency_1e-3", "sic", "fit_seconds")
 
 
 class DataError(ValueError):
@@ -70,12 +81,14 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-physgen",
         description=(
-            "Compare (1+eps)-class detectors (OnePlusEpsilonDetector with each "
-            "pseudo-anomaly sampler) that see k known anomalies with one-class "
-            "baselines (Deep SVDD, Autoencoder, IsolationForest, OneClassSVM) "
-            "that see normal data only. Prints a table of ROC AUC, signal "
-            "efficiency at background efficiency 1e-2 and fit time; writes "
-            "JSON, CSV and a ROC-curve PNG."
+            "Compare (1+eps)-class detectors (OnePlusEpsilonClassifier around "
+            "gradient boosting, OnePlusEpsilonDetector with each pseudo-anomaly "
+            "sampler) that see k known anomalies with gradient boosting trained "
+            "on the same labels and with one-class baselines (Deep SVDD, "
+            "Autoencoder, IsolationForest, OneClassSVM) that see normal data "
+            "only. Prints tables of ROC AUC, signal efficiency at background "
+            "efficiency 1e-2 and 1e-3, maximum significance improvement and fit "
+            "time; writes JSON, CSV and a ROC-curve PNG."
         ),
         epilog=(
             "Paper protocol on HIGGS: sklearn-physgen --data higgs "
@@ -107,8 +120,9 @@ def build_parser():
     )
     parser.add_argument(
         "--epsilon", type=float, default=0.5, metavar="EPS",
-        help="weight of the known anomalies in the (1+eps) loss, in [0, 1] "
-        "(default: 0.5)",
+        help="weight of the known anomalies in the (1+eps) loss of "
+        "OnePlusEpsilonDetector, in [0, 1] (default: 0.5); "
+        "OnePlusEpsilonClassifier chooses its own (epsilon='auto')",
     )
     parser.add_argument(
         "--margin", type=float, default=0.1, metavar="M",
@@ -429,7 +443,11 @@ def make_model(name, *, seed, epsilon, margin, max_epochs, n_features):
     pipeline : sklearn.pipeline.Pipeline
         The scaler and the unfitted model.
     """
-    if name in OPE_MODELS:
+    if name == "ope-classifier":
+        model = OnePlusEpsilonClassifier(margin=margin, random_state=seed)
+    elif name == "hist-gradient-boosting":
+        model = HistGradientBoostingClassifier(class_weight="balanced", random_state=seed)
+    elif name in OPE_MODELS:
         model = OnePlusEpsilonDetector(
             sampler=name.removeprefix("ope-"), epsilon=epsilon, margin=margin,
             max_epochs=max_epochs, random_state=seed,
@@ -449,8 +467,8 @@ def make_model(name, *, seed, epsilon, margin, max_epochs, n_features):
 
 
 def _training_rows(name, split, seed):
-    """What a model is fit on: ``(X, y)`` for (1+eps), normal rows otherwise."""
-    if name in OPE_MODELS:
+    """What a model is fit on: ``(X, y)`` for (1+eps) and supervised, normal rows otherwise."""
+    if name in OPE_MODELS or name in SUPERVISED_MODELS:
         return split.X_train, split.y_train
     normals = split.X_train[split.y_train == 1]
     if name == "one-class-svm" and len(normals) > ONE_CLASS_SVM_MAX_TRAIN:
@@ -459,27 +477,6 @@ def _training_rows(name, split, seed):
         )
         normals = normals[rows]
     return normals, None
-
-
-def signal_efficiency(normality, is_anomaly, background_efficiency):
-    """Fraction of anomalies flagged when a fraction of normal data is.
-
-    Parameters
-    ----------
-    normality : ndarray of shape (n_samples,)
-        Scores, higher for more normal.
-    is_anomaly : ndarray of shape (n_samples,), dtype=bool
-        True for anomalies (signal).
-    background_efficiency : float
-        Fraction of normal data (background) flagged; sets the threshold.
-
-    Returns
-    -------
-    efficiency : float
-        Fraction of anomalies scored below the threshold.
-    """
-    threshold = np.quantile(normality[~is_anomaly], background_efficiency)
-    return float(np.mean(normality[is_anomaly] < threshold))
 
 
 def evaluate(name, split, *, seed, k, settings):
@@ -499,15 +496,19 @@ def evaluate(name, split, *, seed, k, settings):
     Returns
     -------
     record : dict
-        ``model, kind, k, seed, roc_auc, signal_efficiency, fit_seconds``,
+        ``model, kind, k, seed, roc_auc``, ``signal_efficiency`` (at
+        background efficiency 1e-2), ``signal_efficiency_1e-3``, ``sic``,
+        ``fit_seconds``,
         ``n_train`` and ``error`` (None, or the message of a failed fit).
     curve : tuple of ndarray or None
         ``(false_positive_rate, true_positive_rate)`` with anomalies positive.
     """
+    kind = ("(1+eps)" if name in OPE_MODELS
+            else "supervised" if name in SUPERVISED_MODELS else "one-class")
     record = {
-        "model": name, "kind": "(1+eps)" if name in OPE_MODELS else "one-class",
-        "k": k, "seed": seed, "roc_auc": None, "signal_efficiency": None,
-        "fit_seconds": None, "n_train": None, "error": None,
+        "model": name, "kind": kind, "k": k, "seed": seed, "roc_auc": None,
+        **dict.fromkeys(METRICS[1:-1]), "fit_seconds": None, "n_train": None,
+        "error": None,
     }
     X_fit, y_fit = _training_rows(name, split, seed)
     record["n_train"] = len(X_fit)
@@ -516,17 +517,27 @@ def evaluate(name, split, *, seed, k, settings):
     try:
         model.fit(X_fit, y_fit)
         record["fit_seconds"] = time.perf_counter() - start
-        normality = np.asarray(model.score_samples(split.X_test), dtype=np.float64)
+        normality = _normality(model, split.X_test)
     except Exception as error:  # noqa: BLE001  (a failed fit is reported, not fatal)
         record["error"] = f"{type(error).__name__}: {error}"
         return record, None
     is_anomaly = split.y_test == -1
     record["roc_auc"] = float(roc_auc_score(~is_anomaly, normality))
-    record["signal_efficiency"] = signal_efficiency(
-        normality, is_anomaly, BACKGROUND_EFFICIENCY
-    )
+    for metric, background_efficiency in zip(METRICS[1:3], BACKGROUND_EFFICIENCIES):
+        record[metric] = signal_efficiency(
+            split.y_test, normality, background_efficiency=background_efficiency
+        )
+    record["sic"] = significance_improvement(split.y_test, normality)
     false_positive_rate, true_positive_rate, _ = roc_curve(is_anomaly, -normality)
     return record, (false_positive_rate, true_positive_rate)
+
+
+def _normality(model, X):
+    """Normality score: ``score_samples``, or a classifier's log-odds of normal."""
+    if hasattr(model, "score_samples"):
+        return np.asarray(model.score_samples(X), dtype=np.float64)
+    # a supervised classifier fit on y in {-1, 1}: classes_[1] is 1 (normal)
+    return np.asarray(model.decision_function(X), dtype=np.float64)
 
 
 # -- the run -----------------------------------------------------------------------
@@ -576,7 +587,8 @@ def _jobs(splits, models, known_anomalies):
     for seed in seeds:
         jobs += [(seed, 0, name) for name in models if name in ONE_CLASS_MODELS]
         for k in known_anomalies:
-            jobs += [(seed, k, name) for name in models if name in OPE_MODELS]
+            jobs += [(seed, k, name) for name in models
+                     if name in OPE_MODELS or (name in SUPERVISED_MODELS and k > 0)]
     return jobs
 
 
@@ -607,8 +619,8 @@ def summarize(records):
     -------
     summary : list of dict
         ``model, kind, k, n_seeds``, and ``<metric>_mean`` / ``<metric>_std``
-        (``ddof=0``) for ``roc_auc``, ``signal_efficiency`` and
-        ``fit_seconds``; failed fits are left out (``n_failed``).
+        (``ddof=0``) for every metric of :data:`METRICS`; failed fits are
+        left out (``n_failed``).
     """
     groups = {}
     for record in records:
@@ -618,7 +630,7 @@ def summarize(records):
         done = [record for record in group if record["error"] is None]
         row = {"model": name, "kind": group[0]["kind"], "k": k,
                "n_seeds": len(done), "n_failed": len(group) - len(done)}
-        for metric in ("roc_auc", "signal_efficiency", "fit_seconds"):
+        for metric in METRICS:
             values = [record[metric] for record in done]
             row[f"{metric}_mean"] = float(np.mean(values)) if values else None
             row[f"{metric}_std"] = float(np.std(values)) if values else None
@@ -630,7 +642,7 @@ def summarize(records):
 
 
 def format_tables(summary, models, known_anomalies, n_seeds):
-    """The three result tables (ROC AUC, signal efficiency, fit time) as text.
+    """The result tables (ROC AUC, signal efficiencies, SIC, fit time) as text.
 
     Parameters
     ----------
@@ -655,15 +667,20 @@ def format_tables(summary, models, known_anomalies, n_seeds):
     over = f"mean ± std over {n_seeds} seeds" if n_seeds > 1 else "1 seed"
     titles = {
         "roc_auc": f"ROC AUC of score_samples, anomalies as positives ({over})",
-        "signal_efficiency": (
-            f"signal (anomaly) efficiency at background efficiency "
-            f"{BACKGROUND_EFFICIENCY:g} ({over})"
-        ),
+        **{
+            metric: (f"signal (anomaly) efficiency at background efficiency "
+                     f"{background_efficiency:g} ({over})")
+            for metric, background_efficiency in zip(METRICS[1:3], BACKGROUND_EFFICIENCIES)
+        },
+        "sic": ("maximum significance improvement eps_S / sqrt(eps_B) over cuts "
+                f"with eps_B >= max(1e-3, 10 / n_background) ({over})"),
         "fit_seconds": f"fit time in seconds ({over})",
     }
     note = (
         "k = known anomalies in training. One-class models (*) are fit on the "
-        "normal training rows only, so k does not change them: shown once, at k=0."
+        "normal training rows only, so k does not change them: shown once, at k=0. "
+        "hist-gradient-boosting is fit on the same labels as the (1+eps) "
+        "detectors (k > 0 only)."
     )
     tables = [
         _format_table(title, metric, models, columns, cells, n_seeds)
@@ -673,7 +690,7 @@ def format_tables(summary, models, known_anomalies, n_seeds):
 
 
 def _format_table(title, metric, models, columns, cells, n_seeds):
-    decimals = 1 if metric == "fit_seconds" else 3
+    decimals = 1 if metric in ("fit_seconds", "sic") else 3
     header = ["model"] + [f"k={k}" for k in columns]
     rows = [header]
     for name in models:
@@ -870,7 +887,7 @@ def main(argv=None):
     records, curves = _run_with_threads(args, splits, settings)
     payload = {
         "config": {**vars(args), "test_size": TEST_SIZE,
-                   "background_efficiency": BACKGROUND_EFFICIENCY},
+                   "background_efficiencies": list(BACKGROUND_EFFICIENCIES)},
         "data": data, "environment": _environment(),
         "total_seconds": time.perf_counter() - start,
         "records": records, "summary": summarize(records),

@@ -432,3 +432,57 @@ def test_frechet_distance_sqrtm_fallback(monkeypatch):
     X = np.random.RandomState(0).normal(size=(20, 2))
     with pytest.warns(RuntimeWarning, match="square root .* is inaccurate"):
         assert np.isnan(frechet_distance(X, X))
+
+
+# -- anomaly-detection metrics -------------------------------------------------
+
+
+def _shifted_scores(n_normal=100_000, n_anomalous=20_000, shift=2.0, seed=0):
+    rng = np.random.RandomState(seed)
+    y_true = np.r_[np.ones(n_normal), -np.ones(n_anomalous)]
+    scores = np.r_[rng.normal(size=n_normal), rng.normal(-shift, 1, size=n_anomalous)]
+    return y_true, scores
+
+
+@pytest.mark.parametrize("background_efficiency", [1e-2, 1e-3, 0.1])
+def test_signal_efficiency_matches_the_gaussian_law(background_efficiency):
+    from scipy.stats import norm
+
+    from sklearn_physgen.metrics import signal_efficiency
+
+    y_true, scores = _shifted_scores()
+    expected = norm.cdf(norm.ppf(background_efficiency) + 2.0)
+    got = signal_efficiency(y_true, scores, background_efficiency=background_efficiency)
+    assert got == pytest.approx(expected, abs=0.02)
+
+
+def test_significance_improvement_matches_the_gaussian_law():
+    from scipy.stats import norm
+
+    from sklearn_physgen.metrics import significance_improvement
+
+    y_true, scores = _shifted_scores()
+    t = np.linspace(-4, 4, 100_001)
+    keep = norm.cdf(t) >= 1e-3
+    expected = np.max(norm.cdf(t + 2.0)[keep] / np.sqrt(norm.cdf(t)[keep]))
+    assert significance_improvement(y_true, scores) == pytest.approx(expected, rel=0.05)
+    # a score that ranks at random improves nothing: its best is at eps_B = 1
+    random = np.random.RandomState(1).normal(size=scores.size)
+    assert significance_improvement(y_true, random) == pytest.approx(1.0, abs=0.05)
+
+
+def test_anomaly_metrics_label_conventions_and_errors():
+    from sklearn_physgen.metrics import significance_improvement, signal_efficiency
+
+    y_true, scores = _shifted_scores(n_normal=5000, n_anomalous=500)
+    zero_one = (y_true == -1).astype(int)
+    for metric in (signal_efficiency, significance_improvement):
+        assert metric(y_true, scores) == metric(zero_one, scores, anomaly_label=1)
+        with pytest.raises(ValueError, match="both anomalies"):
+            metric(np.ones(10), np.arange(10.0))
+        with pytest.raises(ValueError, match="differ in length"):
+            metric(y_true[:-1], scores)
+        with pytest.raises(ValueError, match="NaN"):
+            metric(y_true, np.r_[scores[:-1], np.nan])
+    with pytest.raises(ValueError, match="background_efficiency"):
+        signal_efficiency(y_true, scores, background_efficiency=0.0)
