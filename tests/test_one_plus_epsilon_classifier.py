@@ -38,8 +38,8 @@ def auc(model, X_test, kind, anomaly_kind):
 def test_one_class_fit_learns_the_density():
     X_train, y_train, X_test, kind = gaussian_with_anomalies()
     model = OnePlusEpsilonClassifier(random_state=0).fit(X_train[y_train == 1])
-    assert model.epsilon_ == 0.0
-    assert model.cv_scores_ is None
+    assert model.epsilon_ == 0.0 and model.sampler_ == "gaussian"
+    assert model.cv_scores_ is None and model.cv_candidates_ is None
     assert model.n_known_anomalies_ == 0
     # both kinds of anomaly sit in low-density regions of the normal data
     assert auc(model, X_test, kind, 1) > 0.9
@@ -76,21 +76,30 @@ def test_known_anomalies_help_where_the_density_cannot():
     assert auc_labelled > 0.9
 
 
-def test_epsilon_auto_cross_validates_the_grid():
+def test_auto_cross_validates_sampler_and_epsilon():
     X_train, y_train, _, _ = gaussian_with_anomalies(n_known=40)
     grid = (0.25, 0.5, 1.0)
     model = OnePlusEpsilonClassifier(epsilon_grid=grid, cv=4, random_state=0)
     model.fit(X_train, y_train)
-    assert model.cv_scores_.shape == (3, 4)
+    # eps = 1 draws no pseudo-anomaly: one candidate for both samplers
+    assert model.cv_candidates_ == [("gaussian", 0.25), ("gaussian", 0.5),
+                                    ("gaussian", 1.0), ("uniform", 0.25),
+                                    ("uniform", 0.5)]
+    assert model.cv_scores_.shape == (5, 4)
     assert np.all((model.cv_scores_ >= 0) & (model.cv_scores_ <= 1))
-    assert model.epsilon_ == grid[int(np.argmax(model.cv_scores_.mean(axis=1)))]
+    best = int(np.argmax(model.cv_scores_.mean(axis=1)))
+    assert (model.sampler_, model.epsilon_) == model.cv_candidates_[best]
+    assert (model.reference_ is None) == (model.epsilon_ == 1.0)
+    fixed = OnePlusEpsilonClassifier(sampler="uniform", epsilon_grid=grid,
+                                     random_state=0).fit(X_train, y_train)
+    assert fixed.cv_candidates_ == [("uniform", 0.25), ("uniform", 0.5), ("uniform", 1.0)]
 
 
 def test_epsilon_auto_takes_a_cv_splitter():
     X_train, y_train, _, _ = gaussian_with_anomalies(n_known=40)
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     model = OnePlusEpsilonClassifier(cv=cv, random_state=0).fit(X_train, y_train)
-    assert model.cv_scores_.shape == (5, 3)
+    assert model.cv_scores_.shape == (9, 3)
     # the known anomalies are far from the data: every eps finds them
     assert model.cv_scores_.min() > 0.9
     assert model.cv_scores_.mean() > 0.97
@@ -99,7 +108,7 @@ def test_epsilon_auto_takes_a_cv_splitter():
 def test_epsilon_auto_falls_back_below_min_known_anomalies():
     X_train, y_train, _, _ = gaussian_with_anomalies(n_known=5)
     model = OnePlusEpsilonClassifier(default_epsilon=0.3, random_state=0).fit(X_train, y_train)
-    assert model.epsilon_ == 0.3
+    assert model.epsilon_ == 0.3 and model.sampler_ == "uniform"
     assert model.cv_scores_ is None
     assert model.n_known_anomalies_ == 5
 
@@ -176,10 +185,11 @@ def test_repeatable_and_outlier_api():
     proba = a.predict_proba(X_test)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(a.classes_, [-1, 1])
-    # the logit of P(normal) ranks like the score
+    # P(normal) is the sigmoid of the decision function: it ranks like the score
     normal = np.clip(proba[:, 1], 1e-12, 1 - 1e-12)
-    np.testing.assert_allclose(np.log(normal / (1 - normal)), a.score_samples(X_test),
+    np.testing.assert_allclose(np.log(normal / (1 - normal)), a.decision_function(X_test),
                                rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(proba[:, 1] >= 0.5, a.predict(X_test) == 1)
     np.testing.assert_array_equal(a.predict(X_test),
                                   np.where(a.decision_function(X_test) < 0, -1, 1))
     assert a.predict(np.zeros((1, 4)))[0] == 1
@@ -229,3 +239,50 @@ class NoWeights(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return np.full((len(X), 2), 0.5)
+
+
+def test_one_class_score_estimates_the_log_density():
+    """Density estimation by classification: on a two-mode mixture the
+    score follows the true log-density, which the Gaussian reference alone
+    (one mode) cannot."""
+    from scipy.stats import multivariate_normal, spearmanr
+
+    rng = np.random.RandomState(0)
+    centres = np.array([[-2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+
+    def draw(n):
+        return centres[rng.randint(2, size=n)] + 0.7 * rng.normal(size=(n, 3))
+
+    def true_log_density(X):
+        return np.log(0.5 * sum(multivariate_normal(c, 0.49 * np.eye(3)).pdf(X)
+                                for c in centres))
+
+    X, X_test = draw(4000), draw(1000)
+    model = OnePlusEpsilonClassifier(random_state=0).fit(X)
+    truth = true_log_density(X_test)
+    reference_only = spearmanr(model.reference_.logpdf(X_test), truth).statistic
+    learned = spearmanr(model.score_samples(X_test), truth).statistic
+    assert learned > 0.88 and learned > reference_only + 0.1
+    # the Gaussian puts its peak in the empty gap between the modes; the score
+    # ranks the gap below the modes
+    gap = np.array([[0.0, 0.0, 0.0], [0.3, 0.2, -0.1], [-0.2, 0.1, 0.2]])
+    assert model.reference_.logpdf(gap).min() > model.reference_.logpdf(centres).max()
+    assert model.score_samples(gap).max() < model.score_samples(centres).min() - 1.0
+
+
+def test_gaussian_reference_is_the_fitted_normal_law():
+    from scipy.stats import multivariate_normal
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 3)) @ np.array([[2.0, 0, 0], [1.0, 1.0, 0], [0, 0, 0.1]])
+    X = np.column_stack([X, np.full(len(X), 5.0)])  # a constant feature
+    model = OnePlusEpsilonClassifier(sampler="gaussian", random_state=0).fit(X)
+    covariance = np.cov(X, rowvar=False)
+    variance = np.diag(covariance)
+    floor = np.where(variance > 0, variance, variance.mean())
+    expected = multivariate_normal(X.mean(axis=0), covariance + 1e-3 * np.diag(floor))
+    Z = X[:20] + 0.1
+    np.testing.assert_allclose(model.reference_.logpdf(Z), expected.logpdf(Z), rtol=1e-8)
+    draws = model.reference_.sample(20000, np.random.RandomState(1))
+    np.testing.assert_allclose(np.cov(draws[:, :3], rowvar=False), covariance[:3, :3],
+                               atol=0.1)
