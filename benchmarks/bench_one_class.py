@@ -139,7 +139,7 @@ def main():
     parser.add_argument("--markdown")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    env = (f"{datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}, "
+    env = (f"{datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}, "
            f"{platform.platform()}, numpy {np.__version__}, scikit-learn "
            f"{sklearn.__version__}, torch {torch.__version__}, sklearn_physgen "
            f"{sklearn_physgen.__version__}")

@@ -47,8 +47,8 @@ __all__ = [
     "frechet_distance",
     "kernel_distance",
     "mean_wasserstein_distance",
-    "significance_improvement",
     "signal_efficiency",
+    "significance_improvement",
     "wasserstein_distances",
 ]
 

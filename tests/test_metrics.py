@@ -472,7 +472,7 @@ def test_significance_improvement_matches_the_gaussian_law():
 
 
 def test_anomaly_metrics_label_conventions_and_errors():
-    from sklearn_physgen.metrics import significance_improvement, signal_efficiency
+    from sklearn_physgen.metrics import signal_efficiency, significance_improvement
 
     y_true, scores = _shifted_scores(n_normal=5000, n_anomalous=500)
     zero_one = (y_true == -1).astype(int)
