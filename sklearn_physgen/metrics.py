@@ -918,9 +918,11 @@ def significance_improvement(y_true, y_score, *, min_background_efficiency=1e-3,
     """
     normal, anomalous = _split_scores(y_true, y_score, anomaly_label)
     floor = max(min_background_efficiency, 10.0 / normal.size)
-    # thresholds at every normal score: eps_B = fraction of normal scores <= t
-    thresholds = np.sort(normal)
-    eps_b = np.arange(1, normal.size + 1) / normal.size
+    # a cut at each distinct normal score t flags everything scored <= t
+    # (ties flagged together: a tied score cannot separate them)
+    normal = np.sort(normal)
+    thresholds = np.unique(normal)
+    eps_b = np.searchsorted(normal, thresholds, side="right") / normal.size
     eps_s = np.searchsorted(np.sort(anomalous), thresholds, side="right") / anomalous.size
     keep = eps_b >= floor
     return float(np.max(eps_s[keep] / np.sqrt(eps_b[keep])))

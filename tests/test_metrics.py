@@ -469,6 +469,11 @@ def test_significance_improvement_matches_the_gaussian_law():
     # a score that ranks at random improves nothing: its best is at eps_B = 1
     random = np.random.RandomState(1).normal(size=scores.size)
     assert significance_improvement(y_true, random) == pytest.approx(1.0, abs=0.05)
+    # tied scores are cut together: a constant score separates nothing
+    assert significance_improvement(y_true, np.zeros(scores.size)) == 1.0
+    tied = np.where(scores < -1.0, -1.0, scores)  # many normals and anomalies tied
+    assert significance_improvement(y_true, tied) <= significance_improvement(
+        y_true, scores) + 1e-12
 
 
 def test_anomaly_metrics_label_conventions_and_errors():
