@@ -7,7 +7,7 @@ from ._base import TrainingDivergedError
 from ._compose import TransformedGenerator
 from ._flows import NormalizingFlow
 from ._gan import GAN
-from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
+from ._one_plus_epsilon import DeepSVDD, FitHealthWarning, OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 
 __version__ = "0.1.0.dev0"
@@ -16,6 +16,7 @@ __all__ = [
     "GAN",
     "Autoencoder",
     "DeepSVDD",
+    "FitHealthWarning",
     "NormalizingFlow",
     "OnePlusEpsilonClassifier",
     "OnePlusEpsilonDetector",

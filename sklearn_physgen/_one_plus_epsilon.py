@@ -1,6 +1,7 @@
 """The (1+eps)-class anomaly detectors and their one-class deep baseline, Deep SVDD."""
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -216,6 +217,14 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Device the model was trained on.
     n_known_anomalies_ : int
         Number of labelled anomalies used in training.
+    health_ : dict
+        Label-free checks of the fit, computed at its end: ``box_auc`` (how
+        often a training normal scores above a uniform point of the box;
+        below 0.5 the detector is inverted), and for the chain samplers
+        ``chains_above_data``, ``boundary_fraction`` and (HMC)
+        ``acceptance_rate``. A :class:`FitHealthWarning` is raised when
+        ``box_auc < 0.5``, more than half the chains sit on the box's faces,
+        or the HMC acceptance rate leaves [0.05, 0.99].
     box_low_, box_high_ : ndarray of shape (`n_features_in_`,)
         Corners of the sampling box.
     classes_ : ndarray of shape (2,)
@@ -400,7 +409,68 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         finally:
             del self._validation_anomalies
         self._set_offset(self._score_samples(X_normal))
+        self.health_ = self._check_health(X_normal)
         return self
+
+    def _check_health(self, X_normal):
+        """Label-free checks that the fit did not go wrong; warn when it did.
+
+        ``box_auc``: how often a training normal scores above a uniform point
+        of the sampling box (near 1 for a working detector; below 0.5 the
+        detector calls empty space more normal than the data: inverted).
+        For the persistent-chain samplers: ``chains_above_data``, the
+        fraction of chains scored above the median training normal (the
+        chains should sample ``exp(g)``, which concentrates where the data
+        are; chains rated far above the data sit in a spurious mode),
+        ``boundary_fraction``, the fraction of chains on a face of the box
+        (chains pushed out of the data's region), and for HMC its last
+        ``acceptance_rate``.
+        """
+        rng = np.random.RandomState(0)
+        n = min(len(X_normal), 2000)
+        normal = self._score_samples(X_normal[rng.choice(len(X_normal), n, replace=False)])
+        box = rng.uniform(self.box_low_, self.box_high_, size=(n, X_normal.shape[1]))
+        box_scores = self._score_samples(box.astype(np.float32))
+        health = {"box_auc": float(roc_auc_score(
+            np.r_[np.ones(n), np.zeros(n)], np.r_[normal, box_scores]))}
+        problems = []
+        if health["box_auc"] < 0.5:
+            problems.append(
+                f"uniform points of the sampling box score above the training data "
+                f"(box_auc={health['box_auc']:.2f} < 0.5): the detector ranks empty "
+                "space as more normal than the data"
+            )
+        sampler = getattr(self.net_.criterion_, "sampler", None)
+        chains = getattr(sampler, "chains", None)
+        if chains is not None:
+            chains = chains.detach().cpu().numpy()
+            chain_scores = self._score_samples(chains)
+            health["chains_above_data"] = float(np.mean(chain_scores > np.median(normal)))
+            width = self.box_high_ - self.box_low_
+            on_face = ((chains <= self.box_low_ + 1e-3 * width)
+                       | (chains >= self.box_high_ - 1e-3 * width)).any(axis=1)
+            health["boundary_fraction"] = float(on_face.mean())
+            if health["boundary_fraction"] > 0.5:
+                problems.append(
+                    f"{health['boundary_fraction']:.0%} of the sampler's chains sit on "
+                    "a face of the sampling box: they were pushed out of the data's "
+                    "region"
+                )
+        if isinstance(sampler, HMCSampler):
+            health["acceptance_rate"] = float(sampler.acceptance_rate)
+            if not 0.05 <= health["acceptance_rate"] <= 0.99:
+                problems.append(
+                    f"HMC acceptance rate {health['acceptance_rate']:.2f} is outside "
+                    "[0.05, 0.99]: the chains barely move or the step size collapsed"
+                )
+        if problems:
+            warnings.warn(
+                "The (1+eps) fit looks unhealthy: " + "; ".join(problems)
+                + ". Check its scores on held-out data; try sampler='uniform', a "
+                "smaller margin, more epochs or OnePlusEpsilonClassifier.",
+                FitHealthWarning, stacklevel=3,
+            )
+        return health
 
     def _hold_out_anomalies(self, X_anomalies):
         """Split the known anomalies into training and validation parts."""
@@ -475,6 +545,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         """
         normal = 1.0 / (1.0 + np.exp(-self.score_samples(X)))
         return np.column_stack([1.0 - normal, normal])
+
+
+class FitHealthWarning(UserWarning):
+    """A (1+eps) fit whose label-free health checks failed (see ``health_``)."""
 
 
 class ValidationAUC(Callback):

@@ -119,7 +119,7 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         The ``epsilon`` used in the final fit.
     cv_candidates_ : list of (str, float) or None
         The (sampler, epsilon) pairs considered; None for a one-class fit.
-    cv_scores_ : ndarray of shape (len(cv_candidates_), n_folds) or None
+    cv_scores_ : ndarray of shape (len(`cv_candidates_`), n_folds) or None
         Held-out ROC AUC of each candidate in each fold when there was a
         choice to make, else None.
     n_known_anomalies_ : int
@@ -130,7 +130,7 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         Threshold on ``score_samples`` used by ``decision_function``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when available.
 
     See Also
