@@ -223,8 +223,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         below 0.5 the detector is inverted), and for the chain samplers
         ``chains_above_data``, ``boundary_fraction`` and (HMC)
         ``acceptance_rate``. A :class:`FitHealthWarning` is raised when
-        ``box_auc < 0.5``, more than half the chains sit on the box's faces,
-        or the HMC acceptance rate leaves [0.05, 0.99].
+        ``box_auc < 0.5``, more than half the chains' coordinates sit on the
+        box's faces, or the HMC acceptance rate leaves [0.05, 0.99].
     box_low_, box_high_ : ndarray of shape (`n_features_in_`,)
         Corners of the sampling box.
     classes_ : ndarray of shape (2,)
@@ -422,8 +422,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         fraction of chains scored above the median training normal (the
         chains should sample ``exp(g)``, which concentrates where the data
         are; chains rated far above the data sit in a spurious mode),
-        ``boundary_fraction``, the fraction of chains on a face of the box
-        (chains pushed out of the data's region), and for HMC its last
+        ``boundary_fraction``, the fraction of the chains' coordinates on a
+        face of the box (chains pushed out of the data's region), and for HMC its last
         ``acceptance_rate``.
         """
         rng = np.random.RandomState(0)
@@ -447,14 +447,16 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             chain_scores = self._score_samples(chains)
             health["chains_above_data"] = float(np.mean(chain_scores > np.median(normal)))
             width = self.box_high_ - self.box_low_
+            # features the data span (a constant feature pins every chain)
+            spanned = X_normal.max(axis=0) > X_normal.min(axis=0)
             on_face = ((chains <= self.box_low_ + 1e-3 * width)
-                       | (chains >= self.box_high_ - 1e-3 * width)).any(axis=1)
-            health["boundary_fraction"] = float(on_face.mean())
+                       | (chains >= self.box_high_ - 1e-3 * width))[:, spanned]
+            health["boundary_fraction"] = float(on_face.mean()) if on_face.size else 0.0
             if health["boundary_fraction"] > 0.5:
                 problems.append(
-                    f"{health['boundary_fraction']:.0%} of the sampler's chains sit on "
-                    "a face of the sampling box: they were pushed out of the data's "
-                    "region"
+                    f"{health['boundary_fraction']:.0%} of the chains' coordinates sit "
+                    "on a face of the sampling box: the chains were pushed out of the "
+                    "data's region"
                 )
         if isinstance(sampler, HMCSampler):
             health["acceptance_rate"] = float(sampler.acceptance_rate)

@@ -371,3 +371,47 @@ def test_early_stopping_watches_validation_auc_when_anomalies_are_known():
     assert "valid_auc" not in one_class.history_[-1]
     assert "valid_loss" in one_class.history_[-1]
     pickle.loads(pickle.dumps(model))
+
+
+class _AwayFromTheOrigin(torch.nn.Module):
+    """``g(x) = |x|^2``: scores far-away points as the most normal (inverted)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return self.scale * (x**2).sum(dim=1, keepdim=True)
+
+
+def test_health_check_warns_on_an_inverted_detector():
+    from sklearn_physgen import FitHealthWarning
+
+    X = np.random.RandomState(0).normal(size=(400, 3))
+    # a frozen network (learning rate ~0) that rates empty space as normal
+    inverted = OnePlusEpsilonDetector(classifier=_AwayFromTheOrigin(), learning_rate=1e-12,
+                                      max_epochs=1, random_state=0, device="cpu")
+    with pytest.warns(FitHealthWarning, match="box_auc=0.0"):
+        inverted.fit(X)
+    assert inverted.health_["box_auc"] < 0.1
+    # the same data fitted for real: no warning, box points scored below the data
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitHealthWarning)
+        healthy = OnePlusEpsilonDetector(max_epochs=20, random_state=0, device="cpu").fit(X)
+    assert healthy.health_["box_auc"] > 0.9
+
+
+def test_health_check_warns_when_hmc_chains_do_not_move():
+    from sklearn_physgen import FitHealthWarning
+
+    X = np.random.RandomState(0).normal(size=(256, 2))
+    # leapfrog steps of 50 box widths: every proposal leaves the box
+    frozen = OnePlusEpsilonDetector(sampler="hmc", hmc_step_size=50.0, max_epochs=1,
+                                    random_state=0, device="cpu")
+    with pytest.warns(FitHealthWarning, match="acceptance rate 0.00"):
+        frozen.fit(X)
+    assert frozen.health_["acceptance_rate"] == 0.0
+    assert set(frozen.health_) == {"box_auc", "chains_above_data", "boundary_fraction",
+                                   "acceptance_rate"}
