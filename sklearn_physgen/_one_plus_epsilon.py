@@ -24,6 +24,23 @@ from ._base import (
 
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
 
+# Score drop per box width of distance outside the sampling box: steeper than
+# any classifier's range inside it, so points outside rank below their
+# projection on the box, further out lower.
+OUTSIDE_BOX_SLOPE = 100.0
+
+
+def outside_box(X, low, high):
+    """``X`` projected on the box ``[low, high]``, and the distance to it.
+
+    The distance is Euclidean in units of the box's widths (a point one box
+    width beyond a face is at distance 1).
+    """
+    inside = np.clip(X, low, high).astype(X.dtype, copy=False)
+    width = np.where(high > low, high - low, 1.0)
+    distance = np.sqrt(np.sum(((X - inside) / width) ** 2, axis=1))
+    return inside, distance
+
 
 def known_anomaly_mask(y, n_samples, anomaly_label):
     """Boolean mask of the known anomalies in ``y``, with clear errors.
@@ -109,9 +126,12 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     margin : float, default=0.1
         The sampling box is the range of the training data widened by
         ``margin`` times that range on each side. All samplers stay in it.
-        Outside the box the classifier is never trained on pseudo-anomalies,
-        so ``margin=0`` can score points beyond the data range as normal; on
-        heavy-tailed features (SUSY) a tight box is, however, what makes
+        The classifier never sees a pseudo-anomaly outside the box, so there
+        its extrapolation means nothing (a ReLU network's grows linearly, and
+        rated malignant tumours above the benign ones it was trained on). A
+        point outside is therefore scored like its projection on the box
+        minus ``100`` per box width of distance: the further out, the more
+        anomalous. On heavy-tailed features (SUSY) a tight box is what makes
         brute-force OPE competitive (one-class ROC AUC 0.80 with 0 against
         0.74 with 0.1 on the SUSY split of
         ``benchmarks/bench_one_plus_epsilon.py``, 3 seeds).
@@ -528,7 +548,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         return OnePlusEpsilonLoss(self.epsilon, sampler, anomalies, self.energy_penalty)
 
     def _score_samples(self, X):
-        return self._map_batches(lambda batch: _logits(self.module_, batch), X)
+        inside, distance = outside_box(X, self.box_low_, self.box_high_)
+        logits = self._map_batches(lambda batch: _logits(self.module_, batch), inside)
+        return logits - OUTSIDE_BOX_SLOPE * distance
 
     def predict_proba(self, X):
         """Classifier output for the classes ``[-1, 1]`` (anomaly, normal).

@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import OutlierScoresMixin
-from ._one_plus_epsilon import known_anomaly_mask
+from ._one_plus_epsilon import OUTSIDE_BOX_SLOPE, known_anomaly_mask, outside_box
 
 PSEUDO_SAMPLERS = ("auto", "gaussian", "uniform")
 
@@ -96,7 +96,9 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         Number of pseudo-anomalies; ``'auto'``: as many as normal samples.
     margin : float, default=0.1
         Widening of the uniform sampling box, in units of the data range
-        (``sampler='uniform'`` only).
+        (``sampler='uniform'`` only). Outside the box, where the classifier
+        never saw a pseudo-anomaly, the reference log-density falls by 100
+        per box width of distance, as in :class:`OnePlusEpsilonDetector`.
     anomaly_label : {-1, 1}, default=-1
         How ``y`` marks known anomalies: ``-1`` with ``y`` in {1, -1}
         (scikit-learn's outlier convention), ``1`` with ``y`` in {0, 1}.
@@ -436,8 +438,11 @@ class _UniformReference:
         self.log_density = -np.log(self.high - self.low).sum()
 
     def logpdf(self, X):
-        # constant: the classifier never saw pseudo-anomalies outside the box
-        return np.full(X.shape[0], self.log_density)
+        # constant inside; outside, where the classifier never saw a
+        # pseudo-anomaly, falling steeply with the distance to the box (as in
+        # OnePlusEpsilonDetector): the further out, the more anomalous
+        _, distance = outside_box(X, self.low, self.high)
+        return self.log_density - OUTSIDE_BOX_SLOPE * distance
 
     def sample(self, n, rng):
         return rng.uniform(self.low, self.high, size=(n, self.low.size))
