@@ -357,23 +357,6 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
     def _score_samples(self, X):
         return _score(self.estimator_, self.reference_, X)
 
-    def score_samples(self, X):
-        """Normality score: higher means more normal.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            The classifier's log-odds of class "normal" (its
-            ``decision_function``, or the logit of ``predict_proba``) plus
-            the log-density of the reference (see the class notes).
-        """
-        return super().score_samples(X)
-
     def predict_proba(self, X):
         """Classifier output for the classes ``[-1, 1]`` (anomaly, normal).
 
