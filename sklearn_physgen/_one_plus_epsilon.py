@@ -6,11 +6,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context
+from sklearn.base import _fit_context, clone
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 from skorch.callbacks import Callback
 
 from ._base import (
@@ -23,6 +23,12 @@ from ._base import (
 )
 
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
+
+# epsilon='auto' of the network detector: the values tried, from how many
+# known anomalies, and the value used below that
+AUTO_EPSILONS = (0.25, 0.5, 0.9, 1.0)
+AUTO_EPSILON_MIN_KNOWN_ANOMALIES = 20
+AUTO_EPSILON_DEFAULT = 0.5
 
 # Score drop per box width of distance outside the sampling box: steeper than
 # any classifier's range inside it, so points outside rank below their
@@ -106,9 +112,15 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
 
     Parameters
     ----------
-    epsilon : float in [0, 1], default=0.5
+    epsilon : float in [0, 1] or 'auto', default=0.5
         Weight of the known anomalies against the pseudo-anomalies. Ignored
-        (the fit is one-class) when ``y`` holds no known anomaly.
+        (the fit is one-class) when ``y`` holds no known anomaly. ``'auto'``:
+        with at least 20 known anomalies, one fit per value of 0.25, 0.5,
+        0.9 and 1, each with early stopping on the ROC AUC of held-out normal
+        data against held-out known anomalies (``validation_fraction`` of
+        each), and the fit with the best validation AUC is kept: ``epsilon``
+        and the number of epochs are both chosen from the labels, never from
+        test data. With fewer known anomalies, 0.5.
     sampler : {'uniform', 'hmc', 'rmsprop', 'deep'}, default='uniform'
         How pseudo-anomalies are drawn; see above.
     hidden_layer_sizes : array-like of int, default=(128, 128)
@@ -237,6 +249,11 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Device the model was trained on.
     n_known_anomalies_ : int
         Number of labelled anomalies used in training.
+    epsilon_ : float
+        The ``epsilon`` of the fit (chosen when ``epsilon='auto'``).
+    epsilon_scores_ : dict or None
+        With ``epsilon='auto'`` and enough known anomalies, the best
+        validation ROC AUC of each value tried; otherwise None.
     health_ : dict
         Label-free checks of the fit, computed at its end: ``box_auc`` (how
         often a training normal scores above a uniform point of the box;
@@ -299,7 +316,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     _parameter_constraints = {
         **BaseTorchEstimator._parameter_constraints,
         **OutlierScoresMixin._parameter_constraints,
-        "epsilon": [Interval(Real, 0, 1, closed="both")],
+        "epsilon": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "sampler": [StrOptions(set(SAMPLERS))],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"auto", *ACTIVATIONS})],
@@ -406,6 +423,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         self : OnePlusEpsilonDetector
             The fitted detector.
         """
+        if self.epsilon == "auto":
+            return self._fit_auto_epsilon(X, y)
         X = self._validate_fit_data(X)
         is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
         X_normal, X_anomalies = X[~is_anomaly], X[is_anomaly]
@@ -430,6 +449,33 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             del self._validation_anomalies
         self._set_offset(self._score_samples(X_normal))
         self.health_ = self._check_health(X_normal)
+        self.epsilon_ = float(self.epsilon)
+        self.epsilon_scores_ = None
+        return self
+
+    def _fit_auto_epsilon(self, X, y):
+        """``epsilon='auto'``: keep the fit with the best validation ROC AUC."""
+        is_anomaly = known_anomaly_mask(y, _num_samples(X), self.anomaly_label)
+        if is_anomaly.sum() < AUTO_EPSILON_MIN_KNOWN_ANOMALIES:
+            best = clone(self).set_params(epsilon=AUTO_EPSILON_DEFAULT).fit(X, y)
+            scores = None
+        else:
+            scores, best, best_auc, kept_warnings = {}, None, -np.inf, []
+            for epsilon in AUTO_EPSILONS:
+                model = clone(self).set_params(epsilon=epsilon, early_stopping=True)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", FitHealthWarning)
+                    model.fit(X, y)
+                scores[epsilon] = float(np.max(model.history_[:, "valid_auc"]))
+                if scores[epsilon] > best_auc:
+                    best, best_auc, kept_warnings = model, scores[epsilon], caught
+            for caught in kept_warnings:  # only the kept fit's warnings matter
+                warnings.warn_explicit(caught.message, caught.category,
+                                       caught.filename, caught.lineno)
+        fitted = {key: value for key, value in vars(best).items()
+                  if key.endswith("_") and not key.startswith("_")}
+        self.__dict__.update(fitted)
+        self.epsilon_scores_ = scores
         return self
 
     def _check_health(self, X_normal):
@@ -454,7 +500,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         health = {"box_auc": float(roc_auc_score(
             np.r_[np.ones(n), np.zeros(n)], np.r_[normal, box_scores]))}
         problems = []
-        if health["box_auc"] < 0.5:
+        two_class = self.epsilon == 1 and self.n_known_anomalies_ > 0
+        # two-class classification (eps = 1) calls everything normal that does
+        # not look like a known anomaly, by design: not a failed fit
+        if health["box_auc"] < 0.5 and not two_class:
             problems.append(
                 f"uniform points of the sampling box score above the training data "
                 f"(box_auc={health['box_auc']:.2f} < 0.5): the detector ranks empty "

@@ -440,3 +440,22 @@ def test_points_beyond_the_box_score_as_anomalous(sampler):
     # beyond a face the score falls with the distance
     face = model.box_high_[None, :] * np.ones((4, 1)) + np.arange(4)[:, None]
     assert np.all(np.diff(model.score_samples(face)) < 0)
+
+
+def test_epsilon_auto_keeps_the_fit_with_the_best_validation_auc():
+    X, y = labelled_moons(n_anomalies=40)
+    model = detector(epsilon="auto", max_epochs=40, n_iter_no_change=5,
+                     hidden_layer_sizes=(32, 32)).fit(X, y)
+    assert set(model.epsilon_scores_) == {0.25, 0.5, 0.9, 1.0}
+    assert model.epsilon_ == max(model.epsilon_scores_, key=model.epsilon_scores_.get)
+    # the kept fit is the one of that epsilon, stopped on its validation AUC
+    assert max(model.history_[:, "valid_auc"]) == model.epsilon_scores_[model.epsilon_]
+    assert model.epsilon == "auto"  # the parameter is untouched
+    assert model.n_iter_ <= 40 and hasattr(model, "health_")
+    same = detector(epsilon=model.epsilon_, early_stopping=True, max_epochs=40,
+                    n_iter_no_change=5, hidden_layer_sizes=(32, 32)).fit(X, y)
+    np.testing.assert_allclose(model.score_samples(X[:20]), same.score_samples(X[:20]))
+    # below 20 known anomalies: the fixed default, no search
+    few = detector(epsilon="auto", max_epochs=5).fit(X[:-30], y[:-30])
+    assert few.n_known_anomalies_ < 20
+    assert few.epsilon_ == 0.5 and few.epsilon_scores_ is None
