@@ -172,7 +172,7 @@ def test_default_options_follow_the_data():
 def test_supervised_peer_and_physics_metrics(tmp_path, capsys):
     """Gradient boosting and the (1+eps) meta-estimator appear for k > 0, with
     signal efficiencies at 1e-2 and 1e-3 and the SIC."""
-    X, y = labelled_blobs(n_normal=3000, n_anomaly=200, n_features=3)
+    X, y = labelled_blobs(n_normal=2000, n_anomaly=150, n_features=3)
     path = tmp_path / "blobs.npz"
     np.savez(path, X=X, y=y)
     models = ["ope-classifier", "hist-gradient-boosting", "isolation-forest"]

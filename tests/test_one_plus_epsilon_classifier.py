@@ -77,7 +77,7 @@ def test_known_anomalies_help_where_the_density_cannot():
 
 
 def test_auto_cross_validates_sampler_and_epsilon():
-    X_train, y_train, _, _ = gaussian_with_anomalies(n_normal=800, n_known=40)
+    X_train, y_train, _, _ = gaussian_with_anomalies(n_normal=500, n_known=40)
     grid = (0.25, 0.5, 1.0)
     model = OnePlusEpsilonClassifier(epsilon_grid=grid, cv=4, random_state=0)
     model.fit(X_train, y_train)
@@ -179,7 +179,7 @@ def test_label_conventions_agree():
 
 
 def test_repeatable_and_outlier_api():
-    X_train, y_train, X_test, _ = gaussian_with_anomalies(n_normal=600, n_known=30)
+    X_train, y_train, X_test, _ = gaussian_with_anomalies(n_normal=400, n_known=30)
     a = OnePlusEpsilonClassifier(epsilon_grid=(0.5, 1.0), random_state=3).fit(X_train, y_train)
     b = OnePlusEpsilonClassifier(epsilon_grid=(0.5, 1.0), random_state=3).fit(X_train, y_train)
     assert a.cv_scores_ is not None  # the cross-validated search is repeatable too
