@@ -177,15 +177,15 @@ def test_supervised_peer_and_physics_metrics(tmp_path, capsys):
     np.savez(path, X=X, y=y)
     models = ["ope-classifier", "hist-gradient-boosting", "isolation-forest"]
     status = main(["--data", str(path), "--models", *models,
-                   "--known-anomalies", "0", "30", "--quiet",
+                   "--known-anomalies", "0", "10", "--quiet",
                    "--output-dir", str(tmp_path)])
     assert status == 0
     out = capsys.readouterr().out
     assert "background efficiency 0.001" in out and "significance improvement" in out
     payload, _ = read_outputs(tmp_path, "blobs")
     pairs = {(r["model"], r["k"]) for r in payload["records"]}
-    assert pairs == {("ope-classifier", 0), ("ope-classifier", 30),
-                     ("hist-gradient-boosting", 30), ("isolation-forest", 0)}
+    assert pairs == {("ope-classifier", 0), ("ope-classifier", 10),
+                     ("hist-gradient-boosting", 10), ("isolation-forest", 0)}
     for record in payload["records"]:
         assert record["kind"] == {"ope-classifier": "(1+eps)",
                                   "hist-gradient-boosting": "supervised",
