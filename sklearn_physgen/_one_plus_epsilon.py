@@ -36,6 +36,14 @@ AUTO_EPSILON_DEFAULT = 0.5
 OUTSIDE_BOX_SLOPE = 100.0
 
 
+def sampling_box(X, margin):
+    """Corners of the data's range widened by ``margin`` times it on each side
+    (a constant feature counts as one unit wide)."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    width = np.where(high > low, high - low, 1.0)
+    return low - margin * width, high + margin * width
+
+
 def outside_box(X, low, high):
     """``X`` projected on the box ``[low, high]``, and the distance to it.
 
@@ -78,6 +86,15 @@ def known_anomaly_mask(y, n_samples, anomaly_label):
             "normal samples."
         )
     return is_anomaly
+
+
+def check_normal_samples(is_anomaly):
+    """At least two normal samples, or a clear error."""
+    n_normal = int(np.sum(~is_anomaly))
+    if n_normal < 2:
+        raise ValueError(
+            f"Found {n_normal} normal sample(s); the detector needs at least 2."
+        )
 
 
 
@@ -427,17 +444,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             return self._fit_auto_epsilon(X, y)
         X = self._validate_fit_data(X)
         is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
+        check_normal_samples(is_anomaly)
         X_normal, X_anomalies = X[~is_anomaly], X[is_anomaly]
-        if X_normal.shape[0] < 2:
-            raise ValueError(
-                f"Found {X_normal.shape[0]} normal sample(s); the detector needs "
-                "at least 2."
-            )
         self.n_known_anomalies_ = int(is_anomaly.sum())
-        low, high = X.min(axis=0), X.max(axis=0)
-        width = np.where(high > low, high - low, 1.0)
-        self.box_low_ = low - self.margin * width
-        self.box_high_ = high + self.margin * width
+        self.box_low_, self.box_high_ = sampling_box(X, self.margin)
         self.classes_ = np.array([-1, 1])
         use_anomalies = self.n_known_anomalies_ > 0 and self.epsilon > 0
         self._validation_anomalies = None
