@@ -20,7 +20,6 @@ it is the classifier to beat.
 
 import argparse
 import csv
-import gzip
 import json
 import platform
 import sys
@@ -36,9 +35,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import OneClassSVM
 
 from ._autoencoders import Autoencoder
-from ._one_plus_epsilon import DeepSVDD, OnePlusEpsilonDetector
+from ._deep_svdd import DeepSVDD
+from ._one_plus_epsilon import OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 from .datasets import fetch_higgs, fetch_susy, make_anomaly_moons, make_anomaly_split
+from .datasets._base import _read_numeric_csv
 from .metrics import signal_efficiency, significance_improvement
 
 BUILTIN_DATA = ("moons", "higgs", "susy")
@@ -295,29 +296,17 @@ def _load_npz(path):
 
 
 def _load_csv(path):
-    opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt", newline="") as file:
-            first_row = next(csv.reader(file), [])
-        has_header = not _all_numbers(first_row)
-        table = np.loadtxt(
-            path, delimiter=",", skiprows=int(has_header), ndmin=2, dtype=np.float64
-        )
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise DataError(f"cannot read {path} as numeric CSV: {error}") from error
+        table = _read_numeric_csv(path, header="infer", dtype=np.float64)
+    except ImportError as error:
+        raise DataError(f"cannot read {path}: {error}") from error
+    except (OSError, ValueError) as error:  # the message names file and line
+        raise DataError(f"cannot read numeric CSV: {error}") from error
     if table.shape[0] == 0 or table.shape[1] < 2:
         raise DataError(
             f"{path}: needs at least one row with a label and one feature column"
         )
     return table[:, 1:], table[:, 0]
-
-
-def _all_numbers(fields):
-    try:
-        [float(field) for field in fields]
-    except ValueError:
-        return False
-    return bool(fields)
 
 
 def _random_rows(X, y, n_samples):

@@ -228,7 +228,9 @@ BAD_DATA = {
     "missing file": ("missing.npz", None, "no such file"),
     "wrong extension": ("data.txt", write_text, "neither one of"),
     "npz without y": ("no_y.npz", write_npz_without_y, "has no array 'y'"),
-    "non-numeric csv": ("words.csv", write_non_numeric_csv, "numeric"),
+    "non-numeric csv": (
+        "words.csv", write_non_numeric_csv, "line 3, column 2: 'oops' is not a number"
+    ),
     "one class": ("one_class.npz", write_single_class_npz, "only one class"),
 }
 

@@ -23,6 +23,7 @@ from sklearn_physgen.datasets import (
     make_anomaly_split,
     make_curved_manifold,
 )
+from sklearn_physgen.datasets._base import _iter_numeric_csv, _read_numeric_csv
 
 SHARED_HIGGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "higgs.npz"
 
@@ -243,7 +244,7 @@ class DroppedConnection:
 def test_connection_dropped_mid_stream_keeps_nothing(tmp_path, monkeypatch):
     url = "http://127.0.0.1:9/HIGGS.csv.gz"
     monkeypatch.setattr(datasets, "HIGGS_REMOTE", RemoteFile("HIGGS.csv.gz", url))
-    monkeypatch.setattr(datasets, "urlopen", DroppedConnection)
+    monkeypatch.setattr("sklearn_physgen.datasets._base.urlopen", DroppedConnection)
     with pytest.raises(OSError, match="interrupted after 102 bytes") as info:
         fetch_higgs(data_home=tmp_path)
     assert url in str(info.value)
@@ -292,7 +293,7 @@ def test_n_samples_without_and_with_the_full_cache(tmp_path, higgs_archive):
 
 def test_parsing_in_several_blocks(tmp_path, higgs_archive, monkeypatch):
     _, X_expected, y_expected = higgs_archive
-    monkeypatch.setattr(datasets, "_CSV_CHUNK_ROWS", 7)
+    monkeypatch.setattr("sklearn_physgen.datasets._uci._CSV_CHUNK_ROWS", 7)
     X, y = fetch_higgs(data_home=tmp_path, n_samples=20, return_X_y=True)
     np.testing.assert_array_equal(X, X_expected[:20])
     X, y = fetch_higgs(data_home=tmp_path, return_X_y=True)
@@ -344,8 +345,16 @@ def test_malformed_csv_is_a_clear_error(tmp_path):
     folder.mkdir()
     with gzip.open(folder / "HIGGS.csv.gz", "wt") as stream:
         stream.write(",".join(["1"] + ["0.5"] * 20) + "\n")  # 21 columns, not 29
-    with pytest.raises(OSError, match="Could not parse"):
+    with pytest.raises(OSError, match="Could not parse .*expected 29 columns"):
         fetch_higgs(data_home=tmp_path, download_if_missing=False)
+
+    good_row = ",".join(["1"] + ["0.5"] * 28)
+    with gzip.open(folder / "HIGGS.csv.gz", "wt") as stream:
+        stream.write(f"{good_row}\n{good_row}\n{good_row.replace('0.5', 'x', 4)}\n")
+    with pytest.raises(OSError, match="line 3, column 2: 'x' is not a number") as info:
+        fetch_higgs(data_home=tmp_path, download_if_missing=False, n_samples=3)
+    assert "Could not parse" in str(info.value)
+    assert str(folder / "HIGGS.csv.gz") in str(info.value)
 
 
 def test_without_checksum_the_gzip_stream_is_checked(tmp_path, server, monkeypatch):
@@ -361,6 +370,88 @@ def test_without_checksum_the_gzip_stream_is_checked(tmp_path, server, monkeypat
     with pytest.raises(OSError, match="not a complete gzip stream"):
         fetch_susy(data_home=tmp_path)
     assert listing(tmp_path / "susy") == []
+
+
+# ---------------------------------------------------------------------------
+# The numeric CSV reader (fetchers and the sklearn-physgen command)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["table.csv", "table.csv.gz"])
+def test_numeric_csv_with_an_inferred_header(tmp_path, name):
+    path = tmp_path / name
+    with (gzip.open if name.endswith(".gz") else open)(path, "wt") as stream:
+        stream.write("label,a,b\n0,1.5,2\n\n1,-3,4e2\n")
+    table = _read_numeric_csv(path, header="infer")
+    assert table.dtype == np.float64
+    np.testing.assert_array_equal(table, [[0, 1.5, 2], [1, -3, 400]])
+    np.testing.assert_array_equal(_read_numeric_csv(path, header=True), table)
+    with pytest.raises(ValueError, match="line 1, column 1: 'label' is not a number"):
+        _read_numeric_csv(path)  # header=False
+
+    (tmp_path / "numbers.csv").write_text("0,1.5,2\n1,-3,4e2\n")
+    np.testing.assert_array_equal(
+        _read_numeric_csv(tmp_path / "numbers.csv", header="infer"), table
+    )
+    (tmp_path / "short_header.csv").write_text("\nlabel,a\n0,1.5,2\n1,-3,4e2\n")
+    np.testing.assert_array_equal(
+        _read_numeric_csv(tmp_path / "short_header.csv", header="infer"), table
+    )
+    (tmp_path / "header_only.csv").write_text("label,a,b\n")
+    with pytest.raises(ValueError, match="holds no data rows"):
+        _read_numeric_csv(tmp_path / "header_only.csv", header="infer")
+
+
+def test_numeric_csv_in_blocks(tmp_path):
+    path = tmp_path / "table.csv"
+    rows = np.arange(30.0).reshape(10, 3)
+    np.savetxt(path, rows, delimiter=",")
+    blocks = list(_iter_numeric_csv(path, dtype=np.float32, chunk_rows=4))
+    assert [len(block) for block in blocks] == [4, 4, 2]
+    assert all(block.dtype == np.float32 for block in blocks)
+    np.testing.assert_array_equal(np.concatenate(blocks), rows)
+    first = list(_iter_numeric_csv(path, n_rows=5, chunk_rows=4))
+    np.testing.assert_array_equal(np.concatenate(first), rows[:5])
+
+
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (["1,2,3", "4,oops,6"], "line 2, column 2: 'oops' is not a number"),
+        (["1,2,3", "", "4,,6"], "line 3, column 2: empty field"),
+        (["1,2,3", "4,NaN,6"], "line 2, column 2: 'NaN' is not a number"),
+        (["1,2,3", "4,NA,6"], "line 2, column 2: 'NA' is not a number"),
+        (["1,2,3", "4,5"], "line 2: 2 fields, expected 3"),
+        (["1,2,3", "4,5,6,7"], "line 2: 4 fields, expected 3"),
+        ([], "the file holds no data rows"),
+    ],
+)
+def test_numeric_csv_errors_name_the_file_and_line(tmp_path, lines, message):
+    path = tmp_path / "bad.csv"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    with pytest.raises(ValueError, match=message) as info:
+        _read_numeric_csv(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_numeric_csv_error_in_a_later_block(tmp_path):
+    path = tmp_path / "bad.csv"
+    lines = ["x,y"] + [f"{i},{i}" for i in range(10)]
+    lines[8] = "7,?"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    blocks = _iter_numeric_csv(path, header=True, chunk_rows=3)
+    assert len(next(blocks)) == 3  # lines 2-4
+    with pytest.raises(ValueError, match=r"line 9, column 2: '\?' is not a number"):
+        list(blocks)
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(b"1,2\n")[:-12]])
+def test_numeric_csv_broken_gzip_is_an_os_error(tmp_path, content):
+    path = tmp_path / "table.csv.gz"
+    path.write_bytes(content)
+    with pytest.raises(OSError) as info:
+        _read_numeric_csv(path)
+    assert str(info.value).startswith(str(path))
 
 
 # ---------------------------------------------------------------------------
@@ -501,11 +592,36 @@ def test_anomaly_moons_rejects_bad_arguments(kwargs):
         make_anomaly_moons(**kwargs)
 
 
-def test_curved_manifold_matches_the_demo_version():
-    from sklearn_physgen._demo import make_curved_manifold as demo_version
-
+def test_curved_manifold_same_seed_same_data_other_seed_other_data():
     X = make_curved_manifold(200, n_features=7, noise=0.1, random_state=3)
-    assert X.shape == (200, 7)
+    assert X.shape == (200, 7) and X.dtype == np.float64
+    X_again = make_curved_manifold(200, n_features=7, noise=0.1, random_state=3)
+    assert X_again is not X
+    np.testing.assert_array_equal(X, X_again)
     np.testing.assert_array_equal(
-        X, demo_version(200, n_features=7, noise=0.1, random_state=3)
+        X,
+        make_curved_manifold(
+            200, n_features=7, noise=0.1, random_state=np.random.RandomState(3)
+        ),
     )
+    X_other = make_curved_manifold(200, n_features=7, noise=0.1, random_state=4)
+    assert not np.allclose(X, X_other)
+
+
+def test_curved_manifold_lies_near_one_fixed_surface():
+    # Noiseless points span the five functions of the two latent coordinates,
+    # mixed by a matrix that does not depend on random_state: two seeds give
+    # the same 5-D subspace of the 7 coordinates.
+    clean = [
+        make_curved_manifold(2000, n_features=7, noise=0.0, random_state=seed)
+        for seed in (0, 1)
+    ]
+    assert np.linalg.matrix_rank(clean[0]) == 5
+    assert np.linalg.matrix_rank(np.vstack(clean)) == 5
+    # The noise is isotropic with the given standard deviation: off that
+    # subspace only the noise is left.
+    _, _, components = np.linalg.svd(clean[0], full_matrices=True)
+    noisy = make_curved_manifold(2000, n_features=7, noise=0.1, random_state=2)
+    off_surface = noisy @ components[5:].T
+    assert off_surface.shape == (2000, 2)
+    assert abs(off_surface.std() - 0.1) < 0.01
