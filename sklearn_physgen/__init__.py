@@ -5,9 +5,10 @@ from . import datasets, metrics
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._base import TrainingDivergedError
 from ._compose import TransformedGenerator
+from ._deep_svdd import DeepSVDD
 from ._flows import NormalizingFlow
 from ._gan import GAN
-from ._one_plus_epsilon import DeepSVDD, FitHealthWarning, OnePlusEpsilonDetector
+from ._one_plus_epsilon import FitHealthWarning, OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 
 __version__ = "0.1.0.dev0"

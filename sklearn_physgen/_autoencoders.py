@@ -17,11 +17,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import (
     ACTIVATIONS,
-    INFERENCE_BATCH_SIZE,
     BaseTorchEstimator,
     ConditionalTransformMixin,
     ConditionsMixin,
     OutlierScoresMixin,
+    append_conditions,
     build_user_module,
     check_layer_sizes,
     check_sample_size,
@@ -73,16 +73,18 @@ class _BaseAutoencoder(
         if self.encoder is None:
             encoder = make_mlp([n_features + n_conditions, *hidden, n_codes], self.activation)
         else:
-            encoder = build_user_module(self.encoder, "encoder")
+            encoder = build_user_module(
+                self.encoder, "encoder", n_features + n_conditions, n_codes
+            )
         if self.decoder is None:
             decoder = make_mlp(
                 [self.latent_dim + n_conditions, *reversed(hidden), n_features],
                 self.activation,
             )
         else:
-            decoder = build_user_module(self.decoder, "decoder")
-        _check_output_width(encoder, n_features + n_conditions, n_codes, "encoder")
-        _check_output_width(decoder, self.latent_dim + n_conditions, n_features, "decoder")
+            decoder = build_user_module(
+                self.decoder, "decoder", self.latent_dim + n_conditions, n_features
+            )
         return encoder, decoder
 
     def _fit_autoencoder(self, X):
@@ -279,6 +281,7 @@ class Autoencoder(_BaseAutoencoder):
     def __init__(
         self,
         hidden_layer_sizes=(64, 32),
+        *,
         latent_dim=2,
         activation="relu",
         noise_std=0.0,
@@ -527,6 +530,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
     def __init__(
         self,
         hidden_layer_sizes=(64, 32),
+        *,
         latent_dim=2,
         activation="relu",
         beta=1.0,
@@ -599,7 +603,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
                 "y in fit."
             )
         conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
-        X_and_conditions = _append(X, conditions)
+        X_and_conditions = append_conditions(X, conditions)
         self._fit_net(X_and_conditions)
         self._after_training(X)
         self._set_offset(self._score_samples(X, conditions))
@@ -636,7 +640,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         X = self._validate_predict_data(X)
         conditions = self._conditions_for(y, X.shape[0])
         return self._map_batches(
-            lambda batch: self.module_.encode(batch)[0], _append(X, conditions)
+            lambda batch: self.module_.encode(batch)[0], append_conditions(X, conditions)
         )
 
     def inverse_transform(self, X, y=None):
@@ -656,7 +660,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         """
         Z = self._validate_codes(X)
         conditions = self._conditions_for(y, Z.shape[0])
-        return self._map_batches(self.module_.decode, _append(Z, conditions))
+        return self._map_batches(self.module_.decode, append_conditions(Z, conditions))
 
     def _score_samples(self, X, conditions=None):
         n_draws = self.n_importance_samples or ELBO_SCORE_DRAWS
@@ -668,8 +672,8 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
             function = functools.partial(self.module_.elbo, eps=eps)
         else:
             function = functools.partial(self.module_.importance_weighted_bound, eps=eps)
-        batch_size = max(1, INFERENCE_BATCH_SIZE // n_draws)
-        return self._map_batches(function, _append(X, conditions), batch_size=batch_size)
+        batch_size = max(1, self._inference_batch_size // n_draws)
+        return self._map_batches(function, append_conditions(X, conditions), batch_size=batch_size)
 
     def sample(self, n_samples=1, y=None, random_state=None):
         """Draw samples from the model: ``z ~ N(0, I)``, ``x ~ p(x|z, y)``.
@@ -696,37 +700,13 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         rng = check_random_state(random_state)
         Z = rng.standard_normal((n_samples, self.latent_dim))
         noise = rng.standard_normal((n_samples, self.n_features_in_))
-        means = self._map_batches(self.module_.decode, _append(Z, conditions))
+        means = self._map_batches(self.module_.decode, append_conditions(Z, conditions))
         return means + noise * np.sqrt(self.decoder_variance_)
-
-
-def _append(X, conditions):
-    """``X`` with the encoded conditions as extra columns (``X`` if there are none)."""
-    if conditions is None:
-        return X
-    return np.hstack([X, conditions.astype(X.dtype)])
 
 
 # ----------------------------------------------------------------------------
 # Networks and objectives
 # ----------------------------------------------------------------------------
-
-
-def _check_output_width(module, n_in, n_out, name):
-    """Run ``module`` on a dummy batch and check its output width."""
-    try:
-        with torch.no_grad():
-            out = module(torch.zeros(2, n_in))
-    except Exception as exc:
-        raise ValueError(
-            f"The {name} failed on a float32 batch of shape (2, {n_in}): {exc}"
-        ) from exc
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, n_out):
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out)
-        raise ValueError(
-            f"The {name} must map a batch of shape (batch, {n_in}) to "
-            f"(batch, {n_out}); on (2, {n_in}) it returned {shape}."
-        )
 
 
 class AutoencoderNetwork(torch.nn.Module):

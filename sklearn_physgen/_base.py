@@ -38,8 +38,9 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import TeeGenerator
 
-#: Rows per forward pass at prediction time.
-INFERENCE_BATCH_SIZE = 8192
+#: Rows per forward pass at prediction time: every block has exactly this
+#: many rows (see ``BaseTorchEstimator._map_batches``).
+INFERENCE_BATCH_SIZE = 1024
 
 ACTIVATIONS = {
     "identity": torch.nn.Identity,
@@ -86,24 +87,54 @@ def check_layer_sizes(sizes, name="hidden_layer_sizes"):
     return [int(v) for v in values]
 
 
-def build_user_module(spec, name):
-    """A fresh copy of a user-supplied module.
+def build_user_module(spec, name, n_inputs=None, n_outputs=None):
+    """A fresh copy of a user-supplied module, checked against its expected shape.
 
     ``spec`` is either a ``torch.nn.Module`` instance, deep-copied so that the
     estimator parameter is never trained in place (a pre-trained module keeps
     its weights as a starting point), or a zero-argument callable such as a
     module class or ``functools.partial``, called under the estimator's seeded
     random state so that ``random_state`` controls the initial weights.
+
+    With ``n_inputs`` and ``n_outputs`` the module is run once on a batch of
+    zeros of shape ``(2, n_inputs)`` and must return ``(2, n_outputs)``;
+    anything else is a ``ValueError`` naming the shape the estimator needs,
+    instead of a torch shape error in the middle of training.
     """
     if isinstance(spec, torch.nn.Module):
-        return copy.deepcopy(spec)
-    module = spec()
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(
-            f"{name} must be a torch.nn.Module or a callable returning one; "
-            f"calling it returned {type(module).__name__}."
-        )
+        module = copy.deepcopy(spec)
+    else:
+        module = spec()
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError(
+                f"{name} must be a torch.nn.Module or a callable returning one; "
+                f"calling it returned {type(module).__name__}."
+            )
+    if n_inputs is not None:
+        check_module_shape(module, n_inputs, n_outputs, name)
     return module
+
+
+def check_module_shape(module, n_inputs, n_outputs, name):
+    """Run ``module`` on a dummy batch; a clear ValueError unless it maps
+    ``(batch, n_inputs)`` to ``(batch, n_outputs)``."""
+    parameter = next(itertools.chain(module.parameters(), module.buffers()), None)
+    device = "cpu" if parameter is None else parameter.device
+    expected = f"(batch, {n_inputs}) to (batch, {n_outputs})"
+    try:
+        with torch.no_grad():
+            out = module(torch.zeros(2, n_inputs, device=device))
+    except Exception as exc:
+        raise ValueError(
+            f"The {name} must map a float32 batch of shape {expected}; on a "
+            f"batch of shape (2, {n_inputs}) it raised {type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, n_outputs):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(
+            f"The {name} must map a batch of shape {expected}; on (2, {n_inputs}) "
+            f"it returned {shape}."
+        )
 
 
 def resolve_device(device):
@@ -408,7 +439,7 @@ class BaseTorchEstimator(BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "callbacks": [list, None],
@@ -416,6 +447,32 @@ class BaseTorchEstimator(BaseEstimator):
         "device": [str, torch.device],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
     }
+
+    #: Rows per inference block. A subclass whose forward pass costs much
+    #: per row (a spline flow) may lower it, so that scoring a single row
+    #: does not pay for a large padded block.
+    _inference_batch_size = INFERENCE_BATCH_SIZE
+
+    # -- hyperparameters -----------------------------------------------------
+
+    def _validate_params(self):
+        """scikit-learn's constraint check, plus what constraints cannot say.
+
+        Every ``*hidden_layer_sizes`` must hold positive integers (``(16, 0)``
+        or ``(16.7,)`` would build a degenerate or silently truncated
+        network), and early stopping needs a validation split.
+        """
+        super()._validate_params()
+        params = self.get_params(deep=False)
+        for name, value in params.items():
+            if name.endswith("hidden_layer_sizes"):
+                check_layer_sizes(value, name)
+        if params.get("early_stopping") and params.get("validation_fraction") == 0:
+            raise ValueError(
+                "early_stopping=True needs held-out data: validation_fraction must "
+                "be in (0, 1), got 0. Use early_stopping=False to train on all "
+                "samples."
+            )
 
     # -- input ---------------------------------------------------------------
 
@@ -434,8 +491,15 @@ class BaseTorchEstimator(BaseEstimator):
 
     # -- training ------------------------------------------------------------
 
-    def _fit_net(self, X, y=None, **criterion_data):
-        """Train a fresh module on ``X`` (and optional ``y``) through skorch."""
+    def _fit_net(self, X, y=None, *, callback_data=None, **criterion_data):
+        """Train a fresh module on ``X`` (and optional ``y``) through skorch.
+
+        ``criterion_data`` goes to ``_build_criterion(X, **criterion_data)``;
+        ``callback_data``, a dict, to ``_extra_callbacks(**callback_data)`` and
+        ``_early_stopping_target(**callback_data)``: data the training
+        callbacks need apart from the training set (held-out known anomalies
+        for a validation score, say).
+        """
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
         early_stopping = getattr(self, "early_stopping", False)
@@ -472,7 +536,7 @@ class BaseTorchEstimator(BaseEstimator):
                     if early_stopping
                     else None
                 ),
-                callbacks=self._training_callbacks(),
+                callbacks=self._training_callbacks(**(callback_data or {})),
                 verbose=int(self.verbose >= 2),
                 device=self.device_,
             )
@@ -496,19 +560,26 @@ class BaseTorchEstimator(BaseEstimator):
             **adam_implementation(self.device_),
         }
 
-    def _extra_callbacks(self):
-        """Estimator-specific skorch callbacks, as ``(name, callback)`` pairs."""
+    def _extra_callbacks(self, **callback_data):
+        """Estimator-specific skorch callbacks, as ``(name, callback)`` pairs.
+
+        ``callback_data`` is what ``fit`` passed to :meth:`_fit_net` as
+        ``callback_data``; subclasses that pass none may omit it.
+        """
         return []
 
-    def _early_stopping_target(self):
+    def _early_stopping_target(self, **callback_data):
         """History key early stopping watches, and whether lower is better."""
         return "valid_loss", True
 
-    def _training_callbacks(self):
+    def _training_callbacks(self, **callback_data):
         name = type(self).__name__
-        callbacks = [("divergence_guard", DivergenceGuard(name)), *self._extra_callbacks()]
+        callbacks = [
+            ("divergence_guard", DivergenceGuard(name)),
+            *self._extra_callbacks(**callback_data),
+        ]
         if getattr(self, "early_stopping", False):
-            monitor, lower_is_better = self._early_stopping_target()
+            monitor, lower_is_better = self._early_stopping_target(**callback_data)
             callbacks.append(
                 (
                     "early_stopping",
@@ -538,18 +609,31 @@ class BaseTorchEstimator(BaseEstimator):
         # torch.tensor copies, so read-only inputs (memmaps) are safe.
         return torch.tensor(X, dtype=torch.float32, device=self.device_)
 
-    def _map_batches(self, function, X, batch_size=INFERENCE_BATCH_SIZE):
+    def _map_batches(self, function, X, batch_size=None):
         """Apply ``function(tensor_batch) -> tensor`` to ``X`` without gradients.
 
-        The module and criterion are put in evaluation mode; the result is a NumPy array in the
-        floating dtype of ``X``.
+        Rows go through ``function`` in blocks of exactly ``batch_size``; the
+        last block is padded by repeating its final row and the padding's
+        outputs are dropped. A float32 matrix product over a different number
+        of rows may round a row's result differently (~1e-7), so with blocks
+        of varying size the score of a row would depend on which other rows
+        share the call. With a fixed block shape it does not: a subset, a
+        permutation or a single row gets bit-identical results.
+
+        The module and criterion are put in evaluation mode; the result is a
+        NumPy array in the floating dtype of ``X``.
         """
+        batch_size = batch_size or self._inference_batch_size
         self.net_._set_training(False)
         outputs = []
         with torch.no_grad():
             for start in range(0, X.shape[0], batch_size):
                 batch = self._to_tensor(X[start : start + batch_size])
-                outputs.append(function(batch).cpu().numpy())
+                n_rows = batch.shape[0]
+                if n_rows < batch_size:
+                    padding = batch[-1:].expand(batch_size - n_rows, *batch.shape[1:])
+                    batch = torch.cat([batch, padding])
+                outputs.append(function(batch)[:n_rows].cpu().numpy())
         return np.concatenate(outputs).astype(X.dtype, copy=False)
 
     def __setstate__(self, state):
@@ -707,6 +791,13 @@ class ConditionalTransformMixin:
             Latent codes of ``X``.
         """
         return self.fit(X, y).transform(X, y if self.conditional else None)
+
+
+def append_conditions(X, conditions):
+    """``X`` with the encoded conditions as extra columns (``X`` if there are none)."""
+    if conditions is None:
+        return X
+    return np.hstack([X, conditions.astype(X.dtype)])
 
 
 def _as_condition_array(y, n_samples):

@@ -110,6 +110,7 @@ class TransformedGenerator(BaseEstimator):
     def __init__(
         self,
         generator,
+        *,
         transformer=None,
         discrete_features=None,
         max_discrete_values=10,

@@ -19,13 +19,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._autoencoders import _append
 from ._base import (
     BaseTorchEstimator,
     ConditionalTransformMixin,
     ConditionsMixin,
     MovingAverageCallback,
     OutlierScoresMixin,
+    append_conditions,
     check_layer_sizes,
     check_sample_size,
     update_moving_average,
@@ -269,6 +269,11 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
     (2,)
     """
 
+    # A spline flow's forward pass costs ~100x an MLP's per row, so a padded
+    # 1024-row block makes scoring one row slow (0.15 s); 256-row blocks cut
+    # that 3x for ~0.7x the rows per second on large inputs (2 CPU cores).
+    _inference_batch_size = 256
+
     _parameter_constraints = {
         **BaseTorchEstimator._parameter_constraints,
         **OutlierScoresMixin._parameter_constraints,
@@ -284,6 +289,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
     def __init__(
         self,
         coupling="spline",
+        *,
         n_transforms=5,
         hidden_layer_sizes=(128, 128),
         n_bins=8,
@@ -370,7 +376,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
 
     def _score_samples(self, X, conditions=None):
         log_prob = self._map_batches(
-            self.module_.log_prob, _append(self._scale(X), conditions)
+            self.module_.log_prob, append_conditions(self._scale(X), conditions)
         )
         # log p(x) = log p(x_std) - sum log(scale): the standardisation's Jacobian.
         return log_prob - np.log(self.scaler_.scale_).sum().astype(log_prob.dtype)
@@ -393,7 +399,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         """
         X = self._validate_predict_data(X)
         conditions = self._conditions_for(y, X.shape[0])
-        return self._map_batches(self.module_.to_base, _append(self._scale(X), conditions))
+        return self._map_batches(self.module_.to_base, append_conditions(self._scale(X), conditions))
 
     def inverse_transform(self, X, y=None):
         """Map latent codes back to data space: ``x = f^{-1}(z)``.
@@ -416,7 +422,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         return self._from_latent(Z, conditions)
 
     def _from_latent(self, Z, conditions):
-        scaled = self._map_batches(self.module_.from_base, _append(Z, conditions))
+        scaled = self._map_batches(self.module_.from_base, append_conditions(Z, conditions))
         return self.scaler_.inverse_transform(scaled)
 
     def sample(self, n_samples=1, y=None, random_state=None):

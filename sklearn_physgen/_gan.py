@@ -20,6 +20,7 @@ from ._base import (
     ConditionsMixin,
     OutlierScoresMixin,
     adam_implementation,
+    append_conditions,
     build_user_module,
     check_layer_sizes,
     check_sample_size,
@@ -86,7 +87,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         Instances are deep-copied; callables are called without arguments in
         every fit.
     discriminator : torch.nn.Module or callable, default=None
-        Your own discriminator, mapping ``(batch, n_features + n_conditions)``
+        Your own discriminator, mapping ``(batch, pac * (n_features +
+        n_conditions))`` (``pac`` samples with their conditions, side by side)
         to ``(batch, 1)`` (a logit for ``'bce'``, a critic value for
         ``'wasserstein'``).
     loss : {'bce', 'wasserstein'}, default='bce'
@@ -256,6 +258,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     def __init__(
         self,
         latent_dim=8,
+        *,
         generator_hidden_layer_sizes=(128, 128),
         discriminator_hidden_layer_sizes=(128, 128),
         activation="leaky_relu",
@@ -360,7 +363,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     def _build_module(self, X):
         n_inputs = self.latent_dim + self.n_conditions_
         if self.generator is not None:
-            return build_user_module(self.generator, "generator")
+            return build_user_module(self.generator, "generator", n_inputs, X.shape[1])
         hidden = check_layer_sizes(self.generator_hidden_layer_sizes,
                                    "generator_hidden_layer_sizes")
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
@@ -368,7 +371,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     def _build_criterion(self, X, real=None, real_conditions=None):
         n_inputs = self.pac * (X.shape[1] + self.n_conditions_)
         if self.discriminator is not None:
-            discriminator = build_user_module(self.discriminator, "discriminator")
+            discriminator = build_user_module(self.discriminator, "discriminator", n_inputs, 1)
         else:
             hidden = check_layer_sizes(self.discriminator_hidden_layer_sizes,
                                        "discriminator_hidden_layer_sizes")
@@ -439,10 +442,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         n_samples = check_sample_size(n_samples)
         conditions = self._conditions_for(y, n_samples)
         rng = check_random_state(random_state)
-        inputs = rng.standard_normal((n_samples, self.latent_dim))
-        if conditions is not None:
-            inputs = np.hstack([inputs, conditions])
-        scaled = self._map_batches(self.generator_, inputs)
+        noise = rng.standard_normal((n_samples, self.latent_dim))
+        scaled = self._map_batches(self.generator_, append_conditions(noise, conditions))
         return self.scaler_.inverse_transform(scaled)
 
     def _score_samples(self, X, conditions=None):
@@ -450,10 +451,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         return self._scaled_scores(X, conditions)
 
     def _scaled_scores(self, X, conditions):
-        if conditions is not None:
-            X = np.hstack([X, conditions.astype(X.dtype)])
         criterion = self.net_.criterion_
-        return self._map_batches(criterion.score_rows, X)
+        return self._map_batches(criterion.score_rows, append_conditions(X, conditions))
 
 
 def _with_conditions(x, conditions):

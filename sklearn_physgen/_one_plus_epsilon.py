@@ -1,6 +1,9 @@
-"""The (1+eps)-class anomaly detectors and their one-class deep baseline, Deep SVDD."""
+"""The (1+eps)-class anomaly detector on a neural network, its loss and its box.
 
-import math
+The pseudo-anomaly samplers live in ``_samplers.py``, the one-class baseline
+Deep SVDD in ``_deep_svdd.py``.
+"""
+
 import warnings
 from numbers import Integral, Real
 
@@ -17,9 +20,16 @@ from ._base import (
     ACTIVATIONS,
     BaseTorchEstimator,
     OutlierScoresMixin,
-    adam_implementation,
     build_user_module,
+    check_layer_sizes,
     make_mlp,
+)
+from ._samplers import (
+    GeneratorSampler,
+    HMCSampler,
+    RMSPropSampler,
+    UniformSampler,
+    _logits,
 )
 
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
@@ -97,8 +107,6 @@ def check_normal_samples(is_anomaly):
         )
 
 
-
-
 class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     """(1+eps)-class anomaly detector (Borisyak et al., JMLR 21, 2020).
 
@@ -146,8 +154,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Activation of the MLP classifier (``'relu'``, ``'elu'``, ``'tanh'``,
         ...). ``'auto'``: ``'relu'`` for ``sampler='uniform'``, ``'elu'`` for
         the energy samplers, which follow the gradient of ``g`` in ``x`` and
-        need it smooth. (Brute force with ELU lost 0.012-0.013 ROC AUC
-        against ReLU on HIGGS one-class and SUSY at k=10, over 8 splits.)
+        need it smooth. Brute force ranked worse with ELU than with ReLU on
+        HIGGS and SUSY (see :ref:`why-the-defaults` on the benchmarks page).
     classifier : torch.nn.Module or callable, default=None
         Your own network for ``g``: maps ``(batch, n_features)`` float32 to
         ``(batch, 1)`` logits of being normal. Instances are deep-copied;
@@ -160,10 +168,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         rated malignant tumours above the benign ones it was trained on). A
         point outside is therefore scored like its projection on the box
         minus ``100`` per box width of distance: the further out, the more
-        anomalous. On heavy-tailed features (SUSY) a tight box is what makes
-        brute-force OPE competitive (one-class ROC AUC 0.80 with 0 against
-        0.74 with 0.1 on the SUSY split of
-        ``benchmarks/bench_one_plus_epsilon.py``, 3 seeds).
+        anomalous. On heavy-tailed features (SUSY) a tight box, down to
+        ``margin=0``, is what makes brute-force OPE competitive (see
+        :ref:`why-the-defaults` on the benchmarks page).
     hmc_n_leapfrog_steps : int, default=5
         Leapfrog steps per HMC transition.
     hmc_step_size : float, default=0.1
@@ -177,18 +184,17 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     rmsprop_decay : float in (0, 1), default=0.99
         Decay of RMSProp's running mean of squared gradients, which sets the
         preconditioner (0.99 as in preconditioned SGLD and ``torch.optim.RMSprop``).
-        With 0.9 the preconditioner followed each step's gradients and the
-        chains spread: SUSY ROC AUC 0.785 / 0.780 at k = 0 / 10 against 0.794
-        / 0.786 with 0.99 (5 splits), and 0.75 against 0.84 on the
-        20-dimensional manifold of the tests.
+        With 0.9 the preconditioner followed each step's gradients, the
+        chains spread and the ROC AUC fell, on SUSY and on the
+        20-dimensional manifold of the tests (see :ref:`why-the-defaults`).
     chain_restart_probability : float, default=0.0
         Per training step, the probability that a persistent chain restarts
         from a uniform point of the box. The chains start uniform and, by
         default, are never restarted (persistent contrastive divergence, as
         in the paper): a chain that restarts every few dozen steps stays
         near its uniform start and turns the sampler into a noisy brute
-        force (with 0.05, SUSY one-class ROC AUC of HMC EOPE fell from 0.80
-        to 0.73).
+        force (with 0.05 the one-class ROC AUC of HMC EOPE on SUSY fell; see
+        :ref:`why-the-defaults`).
     energy_penalty : float, default=0.05
         Energy samplers only: weight of ``mean g(x)^2`` over normal samples
         and pseudo-anomalies, part of the ``(1 - epsilon)`` energy term. The
@@ -197,8 +203,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         stop contributing gradient, and in high dimension it diverges. The
         penalty also bounds the range of ``g`` to about ``1 / energy_penalty``,
         i.e. how much less dense than the data the model can call a region:
-        0.05 beat 0.1 on SUSY for HMC and RMSProp EOPE (see the benchmarks
-        page of the docs); search it when labels allow.
+        0.05 beat 0.1 on SUSY for HMC and RMSProp EOPE (see
+        :ref:`why-the-defaults` on the benchmarks page); search it when labels
+        allow.
     generator_n_couplings : int, default=3
         Number of affine coupling layers of the Deep EOPE generator.
     generator_hidden_layer_sizes : array-like of int, default=(32, 32)
@@ -206,8 +213,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         shift of one half of the features from the other half).
     generator_learning_rate : float, default=3e-3
         Adam step size of the Deep EOPE generator. It must keep up with the
-        classifier: at 3e-4 the generator lagged and SUSY one-class ROC AUC
-        fell to 0.69-0.73 on some splits.
+        classifier: at 3e-4 the generator lagged and the one-class ROC AUC on
+        SUSY fell (see :ref:`why-the-defaults`).
     anomaly_label : {-1, 1}, default=-1
         How ``y`` marks known anomalies. ``-1``: scikit-learn's outlier
         convention, ``y`` in {1 (normal), -1 (anomaly)}, as ``predict``
@@ -226,9 +233,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         Hold out ``validation_fraction`` of the normal data and stop when the
         validation score stops improving; the best weights are restored. With
         at least two known anomalies (and ``epsilon > 0``) the same fraction
-        of them is held out too and the score is the validation ROC AUC of
-        normal against known anomalies (``valid_auc`` in the history);
-        otherwise it is the validation loss.
+        of them is held out too (``n_validation_anomalies_``, not trained
+        on) and the score is the validation ROC AUC of normal against known
+        anomalies (``valid_auc`` in the history); otherwise it is the
+        validation loss.
     validation_fraction : float, default=0.1
         Fraction held out when ``early_stopping=True``.
     n_iter_no_change : int, default=10
@@ -265,7 +273,14 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     device_ : str
         Device the model was trained on.
     n_known_anomalies_ : int
-        Number of labelled anomalies used in training.
+        Number of known anomalies in the training loss: those marked in ``y``
+        less the ones held out for early stopping
+        (``n_validation_anomalies_``); 0 with ``epsilon=0``, which ignores
+        them.
+    n_validation_anomalies_ : int
+        Number of known anomalies held out, never trained on, for the
+        validation ROC AUC of early stopping (``early_stopping=True``,
+        ``epsilon > 0`` and at least two known); otherwise 0.
     epsilon_ : float
         The ``epsilon`` of the fit (chosen when ``epsilon='auto'``).
     epsilon_scores_ : dict or None
@@ -359,6 +374,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     def __init__(
         self,
         epsilon=0.5,
+        *,
         sampler="uniform",
         hidden_layer_sizes=(128, 128),
         activation="auto",
@@ -446,17 +462,20 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
         check_normal_samples(is_anomaly)
         X_normal, X_anomalies = X[~is_anomaly], X[is_anomaly]
-        self.n_known_anomalies_ = int(is_anomaly.sum())
         self.box_low_, self.box_high_ = sampling_box(X, self.margin)
         self.classes_ = np.array([-1, 1])
-        use_anomalies = self.n_known_anomalies_ > 0 and self.epsilon > 0
-        self._validation_anomalies = None
-        if use_anomalies and self.early_stopping and self.n_known_anomalies_ >= 2:
-            X_anomalies, self._validation_anomalies = self._hold_out_anomalies(X_anomalies)
-        try:
-            self._fit_net(X_normal, anomalies=X_anomalies if use_anomalies else None)
-        finally:
-            del self._validation_anomalies
+        train_anomalies = valid_anomalies = None
+        if len(X_anomalies) > 0 and self.epsilon > 0:  # epsilon=0 ignores them
+            train_anomalies = X_anomalies
+            if self.early_stopping and len(X_anomalies) >= 2:
+                train_anomalies, valid_anomalies = self._hold_out_anomalies(X_anomalies)
+        self.n_known_anomalies_ = 0 if train_anomalies is None else len(train_anomalies)
+        self.n_validation_anomalies_ = 0 if valid_anomalies is None else len(valid_anomalies)
+        self._fit_net(
+            X_normal,
+            anomalies=train_anomalies,
+            callback_data={"validation_anomalies": valid_anomalies},
+        )
         self._set_offset(self._score_samples(X_normal))
         self.health_ = self._check_health(X_normal)
         self.epsilon_ = float(self.epsilon)
@@ -560,21 +579,21 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         n_valid = min(len(order) - 1, max(1, round(self.validation_fraction * len(order))))
         return X_anomalies[order[n_valid:]], X_anomalies[order[:n_valid]]
 
-    def _early_stopping_target(self):
-        if getattr(self, "_validation_anomalies", None) is None:
+    def _early_stopping_target(self, validation_anomalies=None):
+        if validation_anomalies is None:
             return "valid_loss", True
         return "valid_auc", False
 
-    def _extra_callbacks(self):
-        if getattr(self, "_validation_anomalies", None) is None:
+    def _extra_callbacks(self, validation_anomalies=None):
+        if validation_anomalies is None:
             return []
-        anomalies = torch.tensor(self._validation_anomalies, dtype=torch.float32)
+        anomalies = torch.tensor(validation_anomalies, dtype=torch.float32)
         return [("valid_auc", ValidationAUC(anomalies))]
 
     def _build_module(self, X):
         if self.classifier is not None:
-            return build_user_module(self.classifier, "classifier")
-        hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
+            return build_user_module(self.classifier, "classifier", X.shape[1], 1)
+        hidden = check_layer_sizes(self.hidden_layer_sizes)
         activation = self.activation
         if activation == "auto":
             activation = "relu" if self.sampler == "uniform" else "elu"
@@ -597,7 +616,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
                 self.chain_restart_probability, self.rmsprop_decay,
             )
         else:
-            hidden = [int(h) for h in np.atleast_1d(self.generator_hidden_layer_sizes)]
+            hidden = check_layer_sizes(
+                self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes"
+            )
             sampler = GeneratorSampler(
                 low, high, n_chains, self.generator_n_couplings, hidden,
                 self.generator_learning_rate,
@@ -653,16 +674,6 @@ class ValidationAUC(Callback):
         net.history.record("valid_auc", float(roc_auc_score(labels, np.r_[normal, anomalous])))
 
 
-def _logits(module, x):
-    out = module(x)
-    return out.reshape(out.shape[0])
-
-
-# ----------------------------------------------------------------------------
-# Loss and pseudo-anomaly samplers
-# ----------------------------------------------------------------------------
-
-
 class OnePlusEpsilonLoss(torch.nn.Module):
     """``L+ + eps L- + (1 - eps) L0`` with ``L0`` from a pseudo-anomaly sampler.
 
@@ -708,469 +719,3 @@ class OnePlusEpsilonLoss(torch.nn.Module):
                 pseudo_loss = torch.nn.functional.softplus(g_pseudo).mean()
             loss = loss + pseudo_weight * pseudo_loss
         return loss
-
-
-class _BoxSampler(torch.nn.Module):
-    """Common state: the box ``[low, high]`` all samples stay in."""
-
-    energy_based = True
-
-    def __init__(self, low, high):
-        super().__init__()
-        self.register_buffer("low", low)
-        self.register_buffer("high", high)
-
-    def uniform(self, n_samples):
-        u = torch.rand(n_samples, self.low.shape[0], device=self.low.device)
-        return self.low + (self.high - self.low) * u
-
-    def clip(self, x):
-        return torch.maximum(torch.minimum(x, self.high), self.low)
-
-
-class UniformSampler(_BoxSampler):
-    """Brute-force OPE: uniform pseudo-anomalies on the box."""
-
-    energy_based = False
-
-    def __init__(self, low, high, n_samples=256):
-        super().__init__(low, high)
-        self.n_samples = n_samples
-
-    def forward(self, module):
-        return self.uniform(self.n_samples)
-
-
-def _log_density_and_grad(module, x):
-    """``g(x)`` and ``grad_x g(x)``, without touching the module's gradients."""
-    with torch.enable_grad():
-        x = x.detach().requires_grad_(True)
-        g = _logits(module, x)
-        (grad,) = torch.autograd.grad(g.sum(), x)
-    return g.detach(), grad.detach()
-
-
-class _PersistentChains(_BoxSampler):
-    """Chains kept between steps (persistent contrastive divergence)."""
-
-    def __init__(self, low, high, n_chains, restart_probability):
-        super().__init__(low, high)
-        self.restart_probability = restart_probability
-        self.register_buffer("chains", self.uniform(n_chains))
-
-    def _restart_some(self, x):
-        restart = torch.rand(x.shape[0], device=x.device) < self.restart_probability
-        return torch.where(restart[:, None], self.uniform(x.shape[0]), x), restart
-
-    def forward(self, module):
-        if not self.training:  # evaluation: score the current chains only
-            return self.chains.clone()
-        x = self._transition(module, self.chains)
-        x, _ = self._restart_some(x)
-        self.chains.copy_(x)
-        return x.clone()
-
-
-class HMCSampler(_PersistentChains):
-    """Hamiltonian Monte Carlo on ``exp(g(x))`` restricted to the box.
-
-    One transition per training step: ``n_leapfrog_steps`` leapfrog steps
-    with Gaussian momenta, then a Metropolis accept/reject per chain
-    (proposals leaving the box are rejected). The step size follows the
-    acceptance rate toward ``target_acceptance`` (stochastic approximation on
-    its logarithm).
-    """
-
-    def __init__(self, low, high, n_chains, n_leapfrog_steps, step_size,
-                 target_acceptance, restart_probability, adaptation_rate=0.05):
-        super().__init__(low, high, n_chains, restart_probability)
-        self.n_leapfrog_steps = n_leapfrog_steps
-        self.target_acceptance = target_acceptance
-        self.adaptation_rate = adaptation_rate
-        self.register_buffer("log_step_size", torch.tensor(math.log(step_size)))
-        self.register_buffer("acceptance_rate", torch.tensor(float("nan")))
-
-    def _transition(self, module, x0):
-        step = self.log_step_size.exp()
-        log_p0, grad = _log_density_and_grad(module, x0)
-        p0 = torch.randn_like(x0)
-        x, p = x0, p0 + 0.5 * step * grad
-        for i in range(self.n_leapfrog_steps):
-            x = x + step * p
-            log_p, grad = _log_density_and_grad(module, x)
-            last = i == self.n_leapfrog_steps - 1
-            p = p + (0.5 if last else 1.0) * step * grad
-        energy_change = (-log_p + 0.5 * (p**2).sum(1)) - (-log_p0 + 0.5 * (p0**2).sum(1))
-        inside = ((x >= self.low) & (x <= self.high)).all(dim=1)
-        uniform = torch.rand(x.shape[0], device=x.device)
-        accept = inside & torch.isfinite(energy_change) & (
-            torch.log(uniform) < -energy_change
-        )
-        rate = accept.float().mean()
-        self.acceptance_rate.copy_(rate)
-        self.log_step_size.add_(self.adaptation_rate * (rate - self.target_acceptance))
-        return torch.where(accept[:, None], x, x0)
-
-
-class RMSPropSampler(_PersistentChains):
-    """A few RMSProp-preconditioned Langevin steps on ``g`` per training step.
-
-    Each step moves the chains by ``step_size / 2 * G * grad g`` plus Gaussian
-    noise of variance ``step_size * G``, where ``G = 1 / sqrt(v)`` and ``v`` is
-    RMSProp's running mean of squared gradients (preconditioned stochastic
-    gradient Langevin dynamics, Li et al. 2016). Without the noise the chains
-    would collapse onto the maxima of ``g``.
-    """
-
-    def __init__(self, low, high, n_chains, n_steps, step_size,
-                 restart_probability, decay):
-        super().__init__(low, high, n_chains, restart_probability)
-        self.n_steps = n_steps
-        self.step_size = step_size
-        self.decay = decay
-        self.register_buffer("mean_square", torch.ones_like(self.chains))
-
-    def _transition(self, module, x):
-        mean_square = self.mean_square
-        for _ in range(self.n_steps):
-            _, grad = _log_density_and_grad(module, x)
-            mean_square = self.decay * mean_square + (1 - self.decay) * grad**2
-            preconditioner = 1.0 / (mean_square.sqrt() + 1e-5)
-            noise = torch.randn_like(x) * (self.step_size * preconditioner).sqrt()
-            x = self.clip(x + 0.5 * self.step_size * preconditioner * grad + noise)
-        self.mean_square.copy_(mean_square)
-        return x
-
-
-class AffineCoupling(torch.nn.Module):
-    """RealNVP coupling ``(a, b) -> (b * exp(s(a)) + t(a), a)``, log-det ``sum s(a)``.
-
-    ``a`` is the first ``n_features // 2`` columns; the output puts the
-    transformed ``b`` first, so that the next coupling transforms the other
-    half. ``s = tanh(.)`` keeps each step's scale within ``[1/e, e]``.
-    """
-
-    def __init__(self, n_features, hidden_layer_sizes):
-        super().__init__()
-        self.n_kept = n_features // 2
-        n_moved = n_features - self.n_kept
-        self.conditioner = make_mlp([self.n_kept, *hidden_layer_sizes, 2 * n_moved], "relu")
-        # Start as the identity map.
-        torch.nn.init.zeros_(self.conditioner[-1].weight)
-        torch.nn.init.zeros_(self.conditioner[-1].bias)
-
-    def forward(self, x):
-        kept, moved = x[:, : self.n_kept], x[:, self.n_kept :]
-        log_scale, shift = self.conditioner(kept).chunk(2, dim=1)
-        log_scale = torch.tanh(log_scale)
-        return torch.cat([moved * log_scale.exp() + shift, kept], dim=1), log_scale.sum(1)
-
-
-class RealNVPGenerator(torch.nn.Module):
-    """A normalising flow ``z ~ N(0, I) -> x`` in the box, with exact ``log q(x)``.
-
-    An elementwise affine map, ``n_couplings`` affine couplings (the features
-    permuted at random before each), then ``x = low + (high - low) sigmoid(y)``.
-    ``log q(x) = log N(z) - sum of the log-determinants`` (Dinh et al., ICLR 2017).
-    """
-
-    def __init__(self, low, high, n_couplings, hidden_layer_sizes):
-        super().__init__()
-        n_features = low.shape[0]
-        self.register_buffer("low", low)
-        self.register_buffer("log_width", torch.log(high - low))
-        self.loc = torch.nn.Parameter(torch.zeros(n_features))
-        self.log_scale = torch.nn.Parameter(torch.zeros(n_features))
-        self.couplings = torch.nn.ModuleList(
-            AffineCoupling(n_features, hidden_layer_sizes) for _ in range(n_couplings)
-        )
-        self.register_buffer(
-            "permutations",
-            torch.stack([torch.randperm(n_features) for _ in range(n_couplings)]),
-        )
-
-    def forward(self, n_samples):
-        """``n_samples`` draws ``x`` and their log-density ``log q(x)``."""
-        z = torch.randn(n_samples, self.low.shape[0], device=self.low.device)
-        return self.transform(z)
-
-    def transform(self, z):
-        """The points ``x`` that the normal draws ``z`` map to, and ``log q(x)``."""
-        log_q = -0.5 * (z**2).sum(1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
-        y = self.loc + z * self.log_scale.exp()
-        log_q = log_q - self.log_scale.sum()
-        for coupling, permutation in zip(self.couplings, self.permutations):
-            y, log_det = coupling(y[:, permutation])
-            log_q = log_q - log_det
-        # d sigmoid(y) / dy = sigmoid(y) sigmoid(-y)
-        logsigmoid = torch.nn.functional.logsigmoid
-        log_det_box = self.log_width + logsigmoid(y) + logsigmoid(-y)
-        x = self.low + self.log_width.exp() * torch.sigmoid(y)
-        return x, log_q - log_det_box.sum(1)
-
-
-class GeneratorSampler(_BoxSampler):
-    """Deep EOPE: a generator ``Q`` trained jointly to approximate ``exp(g) / Z``.
-
-    Each training step first updates ``Q`` with its own Adam on
-    ``KL(Q || P_f) - log Z = E_Q [log q(x) - g(x)]``, then hands the batch it
-    generated to the classifier as pseudo-anomalies. ``Q`` is a
-    :class:`RealNVPGenerator`, whose exact ``log q`` makes ``-E_Q log q`` an
-    unbiased estimate of the entropy ``H(Q)``.
-    """
-
-    def __init__(self, low, high, n_samples, n_couplings, hidden_layer_sizes, learning_rate):
-        super().__init__(low, high)
-        self.n_samples = n_samples
-        self.learning_rate = learning_rate
-        self.generator = RealNVPGenerator(low, high, n_couplings, hidden_layer_sizes)
-        self.optimizer = None
-
-    def forward(self, module):
-        if not self.training:
-            with torch.no_grad():
-                return self.generator(self.n_samples)[0]
-        if self.optimizer is None:
-            self.optimizer = torch.optim.Adam(
-                self.generator.parameters(), lr=self.learning_rate,
-                **adam_implementation(str(self.low.device)),
-            )
-        parameters = list(self.generator.parameters())
-        with torch.enable_grad():
-            x, log_q = self.generator(self.n_samples)
-            kl = (log_q - _logits(module, x)).mean()
-            gradients = torch.autograd.grad(kl, parameters)
-        for parameter, gradient in zip(parameters, gradients):
-            parameter.grad = gradient
-        self.optimizer.step()
-        return x.detach()
-
-
-# ----------------------------------------------------------------------------
-# Deep SVDD
-# ----------------------------------------------------------------------------
-
-
-class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
-    """One-class Deep SVDD (Ruff et al., ICML 2018).
-
-    A network ``phi`` without bias terms maps the normal data into a
-    ``representation_dim``-dimensional space and is trained to pull it toward
-    a fixed centre ``c``, minimising the mean squared distance
-    ``E ||phi(x) - c||^2``. Normal data end up close to ``c``; anomalies,
-    which the network never learned to map there, end up farther away.
-
-    ``c`` is the mean of ``phi`` over the training data at initialisation;
-    coordinates closer to 0 than ``center_epsilon`` are pushed to
-    ``+/- center_epsilon``, since a centre at 0 is reachable by the trivial
-    all-zero network. Bias terms are removed for the same reason: a network
-    with biases can output the constant ``c`` and "solve" the problem without
-    looking at the data (hypersphere collapse).
-
-    Parameters
-    ----------
-    hidden_layer_sizes : array-like of int, default=(64, 32)
-        Hidden layers of the bias-free MLP.
-    representation_dim : int, default=16
-        Dimension of the output space.
-    activation : str, default='leaky_relu'
-        Activation between layers (unbounded ones, as in the paper).
-    network : torch.nn.Module or callable, default=None
-        Your own ``phi``, mapping ``(batch, n_features)`` to
-        ``(batch, representation_dim)``; it must have no bias parameters.
-    center_epsilon : float, default=0.1
-        Smallest absolute value of a centre coordinate.
-    learning_rate : float, default=1e-3
-        Adam step size.
-    weight_decay : float, default=1e-6
-        Adam L2 penalty (the paper's weight-decay regulariser).
-    batch_size : int, default=256
-        Mini-batch size.
-    max_epochs : int, default=100
-        Passes over the training data.
-    early_stopping : bool, default=False
-        Stop when the validation loss stops improving.
-    validation_fraction : float, default=0.1
-        Fraction held out when ``early_stopping=True``.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Smallest decrease of the validation loss counted as an improvement.
-    contamination : 'auto' or float in (0, 0.5], default='auto'
-        Sets ``offset_``, as for the other detectors.
-    callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks, copied in fit.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation and shuffling.
-    device : str, default='auto'
-        ``'cpu'``, ``'cuda'``, ``'cuda:<index>'`` or ``'auto'``.
-    verbose : {0, 1, 2}, default=0
-        0 silent, 1 progress bar, 2 per-epoch table.
-
-    Attributes
-    ----------
-    net_ : skorch.NeuralNet
-        The fitted skorch net; ``net_.module_`` holds ``phi`` and the centre.
-    center_ : ndarray of shape (representation_dim,)
-        The centre ``c``.
-    history_ : skorch.History
-        Training record.
-    loss_curve_ : ndarray of shape (`n_iter_`,)
-        Mean squared distance to the centre per epoch.
-    validation_loss_curve_ : ndarray of shape (`n_iter_`,) or None
-        Validation loss per epoch when ``early_stopping=True``.
-    n_iter_ : int
-        Number of epochs run.
-    device_ : str
-        Device the model was trained on.
-    offset_ : float
-        Threshold on ``score_samples`` used by ``decision_function``.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when available.
-
-    See Also
-    --------
-    OnePlusEpsilonDetector : uses known anomalies too.
-
-    References
-    ----------
-    L. Ruff et al., "Deep One-Class Classification", ICML 2018.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_physgen import DeepSVDD
-    >>> X = np.random.RandomState(0).normal(size=(500, 4))
-    >>> svdd = DeepSVDD(max_epochs=20, random_state=0).fit(X)
-    >>> bool(svdd.score_samples([[0, 0, 0, 0]])[0] > svdd.score_samples([[6, 6, 6, 6]])[0])
-    True
-    """
-
-    _parameter_constraints = {
-        **BaseTorchEstimator._parameter_constraints,
-        **OutlierScoresMixin._parameter_constraints,
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "representation_dim": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "network": [torch.nn.Module, callable, None],
-        "center_epsilon": [Interval(Real, 0, None, closed="neither")],
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(64, 32),
-        representation_dim=16,
-        activation="leaky_relu",
-        network=None,
-        center_epsilon=0.1,
-        learning_rate=1e-3,
-        weight_decay=1e-6,
-        batch_size=256,
-        max_epochs=100,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        contamination="auto",
-        callbacks=None,
-        random_state=None,
-        device="auto",
-        verbose=0,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.representation_dim = representation_dim
-        self.activation = activation
-        self.network = network
-        self.center_epsilon = center_epsilon
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.contamination = contamination
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.device = device
-        self.verbose = verbose
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fix the centre from the data and train ``phi`` toward it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Normal training data (standardise it first).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : DeepSVDD
-            The fitted estimator.
-        """
-        X = self._validate_fit_data(X)
-        self._fit_net(X)
-        self.center_ = self.module_.center.detach().cpu().numpy().astype(np.float64)
-        self._set_offset(self._score_samples(X))
-        return self
-
-    def _build_module(self, X):
-        if self.network is None:
-            hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
-            network = make_mlp(
-                [X.shape[1], *hidden, self.representation_dim], self.activation,
-                bias=False,
-            )
-        else:
-            network = build_user_module(self.network, "network")
-            biases = [name for name, _ in network.named_parameters()
-                      if name.endswith("bias")]
-            if biases:
-                raise ValueError(
-                    "Deep SVDD needs a network without bias terms (a network with "
-                    "biases can map everything onto the centre); found "
-                    f"{biases[:3]}. Build its layers with bias=False."
-                )
-        with torch.no_grad():
-            center = sum(
-                network(torch.tensor(X[start : start + 8192], dtype=torch.float32)).sum(0)
-                for start in range(0, X.shape[0], 8192)
-            ) / X.shape[0]
-        small = center.abs() < self.center_epsilon
-        sign = torch.where(center < 0, -1.0, 1.0)
-        center = torch.where(small, sign * self.center_epsilon, center)
-        return SVDDNetwork(network, center)
-
-    def _build_criterion(self, X):
-        return SquaredDistanceToCenter()
-
-    def _score_samples(self, X):
-        return self._map_batches(lambda batch: -self.module_.squared_distance(batch), X)
-
-
-class SVDDNetwork(torch.nn.Module):
-    """``phi`` and its fixed centre ``c`` (a buffer, not trained)."""
-
-    def __init__(self, network, center):
-        super().__init__()
-        self.network = network
-        self.register_buffer("center", center)
-
-    def forward(self, x):
-        return self.network(x)
-
-    def squared_distance(self, x):
-        return ((self.network(x) - self.center) ** 2).sum(dim=1)
-
-
-class SquaredDistanceToCenter(torch.nn.Module):
-    """Deep SVDD's one-class objective ``mean ||phi(x) - c||^2``."""
-
-    def forward(self, module, X, y=None):
-        return module.squared_distance(X).mean()

@@ -106,6 +106,86 @@ def test_bad_hyperparameters_get_a_clear_error(params, message):
         quick(Autoencoder, **params).fit(small_data())
 
 
+# every estimator with hidden_layer_sizes-like parameters, and how to build it
+LAYERED = [
+    (Autoencoder, "hidden_layer_sizes"),
+    (VariationalAutoencoder, "hidden_layer_sizes"),
+    (DeepSVDD, "hidden_layer_sizes"),
+    (OnePlusEpsilonDetector, "hidden_layer_sizes"),
+    (OnePlusEpsilonDetector, "generator_hidden_layer_sizes"),
+    (GAN, "generator_hidden_layer_sizes"),
+    (GAN, "discriminator_hidden_layer_sizes"),
+    (NormalizingFlow, "hidden_layer_sizes"),
+]
+
+
+@pytest.mark.parametrize("Estimator, name", LAYERED)
+@pytest.mark.parametrize("sizes", [(16, 0), (16.7,), (-3,), ("16",), (True,)])
+def test_layer_sizes_must_be_positive_integers_everywhere(Estimator, name, sizes):
+    params = {name: sizes}
+    if name == "generator_hidden_layer_sizes" and Estimator is OnePlusEpsilonDetector:
+        params["sampler"] = "deep"
+    with pytest.raises(ValueError, match=name):
+        quick(Estimator, **params).fit(small_data())
+
+
+USER_MODULES = [
+    (Autoencoder, "encoder", "encoder must map .* \\(batch, 5\\) to \\(batch, 2\\)"),
+    (Autoencoder, "decoder", "decoder must map .* \\(batch, 2\\) to \\(batch, 5\\)"),
+    (GAN, "generator", "generator must map .* \\(batch, 8\\) to \\(batch, 5\\)"),
+    (GAN, "discriminator", "discriminator must map .* \\(batch, 20\\) to \\(batch, 1\\)"),
+    (OnePlusEpsilonDetector, "classifier", "classifier must map .* \\(batch, 5\\) to \\(batch, 1\\)"),
+    (DeepSVDD, "network", "network must map .* \\(batch, 5\\) to \\(batch, 16\\)"),
+]
+
+
+@pytest.mark.parametrize("Estimator, name, message", USER_MODULES)
+@pytest.mark.parametrize("shape", ["inputs", "outputs"])
+def test_user_module_of_the_wrong_shape_gets_a_clear_error(Estimator, name, message, shape):
+    # wrong number of inputs (a torch error inside) or of outputs
+    module = (
+        torch.nn.Linear(3, 7, bias=False) if shape == "inputs"
+        else torch.nn.Sequential(torch.nn.LazyLinear(7, bias=False))
+    )
+    with pytest.raises(ValueError, match=message):
+        quick(Estimator, **{name: module}).fit(small_data())
+
+
+@pytest.mark.parametrize("Estimator", [Autoencoder, DeepSVDD, OnePlusEpsilonDetector,
+                                       NormalizingFlow])
+def test_validation_fraction_zero_is_accepted_without_early_stopping(Estimator):
+    model = quick(Estimator, validation_fraction=0.0, early_stopping=False)
+    model.fit(small_data())
+    assert model.validation_loss_curve_ is None
+    with pytest.raises(ValueError, match="early_stopping=True needs held-out data"):
+        quick(Estimator, validation_fraction=0.0, early_stopping=True).fit(small_data())
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        quick(Autoencoder),
+        quick(VariationalAutoencoder),
+        quick(DeepSVDD),
+        quick(OnePlusEpsilonDetector),
+        quick(GAN),
+        quick(NormalizingFlow, n_transforms=1, hidden_layer_sizes=(8,)),
+    ],
+    ids=lambda model: type(model).__name__,
+)
+def test_a_row_scores_the_same_whatever_shares_its_batch(model):
+    # float32 products over a different number of rows may round differently;
+    # fixed-size inference blocks make every row's result bit-identical
+    X = small_data(n_samples=1500, n_features=4, seed=1)
+    model.fit(X[:300])
+    full = model.score_samples(X)  # crosses block boundaries
+    order = np.random.RandomState(0).permutation(len(X))
+    np.testing.assert_array_equal(model.score_samples(X[order]), full[order])
+    np.testing.assert_array_equal(model.score_samples(X[7:9]), full[7:9])
+    singles = [model.score_samples(X[i : i + 1])[0] for i in (0, 1023, 1024, 1499)]
+    np.testing.assert_array_equal(singles, full[[0, 1023, 1024, 1499]])
+
+
 def test_integer_and_float32_input_is_accepted():
     X = np.random.RandomState(0).randint(0, 5, size=(100, 4))
     model = quick(Autoencoder).fit(X)

@@ -106,6 +106,7 @@ def test_epsilon_zero_ignores_known_anomalies(sampler):
     np.testing.assert_array_equal(
         with_labels.score_samples(X), one_class.score_samples(X)
     )
+    assert with_labels.n_known_anomalies_ == 0  # none in the training loss
 
 
 def test_score_of_anomaly_region_falls_as_epsilon_rises():
@@ -270,7 +271,7 @@ def test_deep_svdd_has_no_auto_activation():
 
 
 def random_flow(n_features, seed=0):
-    from sklearn_physgen._one_plus_epsilon import RealNVPGenerator
+    from sklearn_physgen._samplers import RealNVPGenerator
 
     torch.manual_seed(seed)
     low, high = -3 * torch.ones(n_features), 4 * torch.ones(n_features)
@@ -299,7 +300,7 @@ def test_flow_log_density_is_the_change_of_variables_formula():
 def test_flow_trained_by_reverse_kl_matches_a_known_energy():
     # Deep EOPE's generator update, alone: minimise E_Q[log q - g] for a
     # fixed Gaussian energy g; Q should reach its mean and spread.
-    from sklearn_physgen._one_plus_epsilon import GeneratorSampler
+    from sklearn_physgen._samplers import GeneratorSampler
 
     torch.manual_seed(0)
     mean, std = torch.tensor([1.0, -0.5, 0.0]), torch.tensor([0.5, 1.0, 0.25])
@@ -366,7 +367,9 @@ def test_early_stopping_watches_validation_auc_when_anomalies_are_known():
     assert len(auc) == model.n_iter_ < 200
     assert max(auc) > 0.9
     # the 20 % of anomalies held out for validation were not trained on
-    assert model.n_known_anomalies_ == 80
+    assert model.n_validation_anomalies_ == 16
+    assert model.n_known_anomalies_ == 80 - 16
+    assert len(model.net_.criterion_.anomalies) == model.n_known_anomalies_
     one_class = detector(early_stopping=True, max_epochs=5).fit(X[y == 1])
     assert "valid_auc" not in one_class.history_[-1]
     assert "valid_loss" in one_class.history_[-1]
