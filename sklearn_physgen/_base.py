@@ -197,6 +197,21 @@ def update_moving_average(average, module, decay, n_updates):
         torch._foreach_lerp_(targets, sources, 1 - decay)
 
 
+def inner_step(optimizer, loss, parameters):
+    """One step of a criterion's own ``optimizer`` on ``loss``.
+
+    A criterion that trains a second network (a GAN's discriminator, the
+    (1+eps) generator sampler) steps it inside the skorch training step of
+    the main module. The gradients of ``loss`` are taken with respect to
+    ``parameters`` only (``torch.autograd.grad``), so nothing accumulates
+    in the ``.grad`` of the main module, which skorch's optimizer steps.
+    """
+    gradients = torch.autograd.grad(loss, parameters)
+    for parameter, gradient in zip(parameters, gradients):
+        parameter.grad = gradient
+    optimizer.step()
+
+
 class MovingAverageCallback(Callback):
     """After every training step, ``net.module_.update_average()``."""
 

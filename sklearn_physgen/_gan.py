@@ -24,6 +24,7 @@ from ._base import (
     build_user_module,
     check_layer_sizes,
     check_sample_size,
+    inner_step,
     make_mlp,
     update_moving_average,
 )
@@ -590,10 +591,7 @@ class AdversarialLoss(torch.nn.Module):
                         real, fake, conditions
                     )
                 self.statistics["wasserstein_estimate"].append(wasserstein.item())
-            gradients = torch.autograd.grad(loss, parameters)
-        for parameter, gradient in zip(parameters, gradients):
-            parameter.grad = gradient
-        self.optimizer.step()
+            inner_step(self.optimizer, loss, parameters)
         self.statistics["discriminator_loss"].append(loss.item())
 
     def forward(self, generator, X, y=None):

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from ._base import adam_implementation, make_mlp
+from ._base import adam_implementation, inner_step, make_mlp
 
 
 def _logits(module, x):
@@ -249,8 +249,5 @@ class GeneratorSampler(_BoxSampler):
         with torch.enable_grad():
             x, log_q = self.generator(self.n_samples)
             kl = (log_q - _logits(module, x)).mean()
-            gradients = torch.autograd.grad(kl, parameters)
-        for parameter, gradient in zip(parameters, gradients):
-            parameter.grad = gradient
-        self.optimizer.step()
+            inner_step(self.optimizer, kl, parameters)
         return x.detach()
