@@ -597,12 +597,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
-        if self.conditional and y is None:
-            raise ValueError(
-                "VariationalAutoencoder(conditional=True) needs the conditions "
-                "y in fit."
-            )
-        conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
+        conditions = self._fit_conditions(y, X.shape[0])
         X_and_conditions = append_conditions(X, conditions)
         self._fit_net(X_and_conditions)
         self._after_training(X)

@@ -492,16 +492,23 @@ class BaseTorchEstimator(BaseEstimator):
     # -- input ---------------------------------------------------------------
 
     def _validate_fit_data(self, X):
-        """Validate training data and record ``n_features_in_``."""
+        """Validate training data and record ``n_features_in_``.
+
+        The result is C-ordered: NumPy's reductions (the scalers' means and
+        variances) and torch's matrix products may round differently on a
+        Fortran-ordered array, and the fit must not depend on the layout.
+        """
         X = validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
+            self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=2
         )
         return _check_float32_range(X)
 
     def _validate_predict_data(self, X):
         """Validate data at prediction time against the fitted input."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], order="C", reset=False
+        )
         return _check_float32_range(X)
 
     # -- training ------------------------------------------------------------
@@ -662,7 +669,10 @@ class BaseTorchEstimator(BaseEstimator):
 class ConditionsMixin:
     """Conditions ``y`` for conditional generators, and the outlier API with ``y``.
 
-    ``fit`` calls ``_fit_conditions(y, n_samples)``, which encodes continuous
+    Conditioning is opt-in: the estimator has a ``conditional`` parameter,
+    and ``y`` is ignored unless it is True (so that a labelled workflow's
+    class labels never silently become conditions). ``fit`` calls
+    ``_fit_conditions(y, n_samples)``, which encodes continuous
     conditions with a ``StandardScaler`` and categorical ones one-hot
     (``condition_type``) and sets ``condition_encoder_`` and ``n_conditions_``
     (0 and None without conditions). Later calls encode the conditions they are
@@ -675,6 +685,12 @@ class ConditionsMixin:
     }
 
     def _fit_conditions(self, y, n_samples):
+        if not self.conditional:
+            y = None
+        elif y is None:
+            raise ValueError(
+                f"{type(self).__name__}(conditional=True) needs the conditions y in fit."
+            )
         if y is None:
             self.condition_encoder_ = None
             self.n_conditions_ = 0

@@ -139,7 +139,9 @@ class TransformedGenerator(BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=2
+        )
         if self.transformer is None:
             transformer = QuantileTransformer(
                 output_distribution="normal", n_quantiles=min(1000, X.shape[0])

@@ -350,9 +350,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
-        if self.conditional and y is None:
-            raise ValueError("NormalizingFlow(conditional=True) needs the conditions y in fit.")
-        conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
+        conditions = self._fit_conditions(y, X.shape[0])
         self.scaler_ = StandardScaler().fit(X)
         self._fit_net(self._scale(X), conditions)
         self._set_offset(self._score_samples(X, conditions))

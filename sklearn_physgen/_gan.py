@@ -330,9 +330,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         X = self._validate_fit_data(X)
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas}.")
-        if self.conditional and y is None:
-            raise ValueError("GAN(conditional=True) needs the conditions y in fit.")
-        conditions = self._fit_conditions(y if self.conditional else None, X.shape[0])
+        conditions = self._fit_conditions(y, X.shape[0])
         wasserstein = self.loss == "wasserstein"
         self.n_critic_ = (5 if wasserstein else 1) if self.n_critic == "auto" else self.n_critic
         self.gradient_penalty_ = (
