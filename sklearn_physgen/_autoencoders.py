@@ -635,7 +635,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         X = self._validate_predict_data(X)
         conditions = self._conditions_for(y, X.shape[0])
         return self._map_batches(
-            lambda batch: self.module_.encode(batch)[0], append_conditions(X, conditions)
+            lambda batch: self.module_.encode(batch)[0], X, conditions=conditions
         )
 
     def inverse_transform(self, X, y=None):
@@ -655,7 +655,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         """
         Z = self._validate_codes(X)
         conditions = self._conditions_for(y, Z.shape[0])
-        return self._map_batches(self.module_.decode, append_conditions(Z, conditions))
+        return self._map_batches(self.module_.decode, Z, conditions=conditions)
 
     def _score_samples(self, X, conditions=None):
         n_draws = self.n_importance_samples or ELBO_SCORE_DRAWS
@@ -668,7 +668,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         else:
             function = functools.partial(self.module_.importance_weighted_bound, eps=eps)
         batch_size = max(1, self._inference_batch_size // n_draws)
-        return self._map_batches(function, append_conditions(X, conditions), batch_size=batch_size)
+        return self._map_batches(function, X, batch_size, conditions=conditions)
 
     def sample(self, n_samples=1, y=None, random_state=None):
         """Draw samples from the model: ``z ~ N(0, I)``, ``x ~ p(x|z, y)``.
@@ -695,7 +695,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         rng = check_random_state(random_state)
         Z = rng.standard_normal((n_samples, self.latent_dim))
         noise = rng.standard_normal((n_samples, self.n_features_in_))
-        means = self._map_batches(self.module_.decode, append_conditions(Z, conditions))
+        means = self._map_batches(self.module_.decode, Z, conditions=conditions)
         return means + noise * np.sqrt(self.decoder_variance_)
 
 

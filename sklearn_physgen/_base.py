@@ -20,6 +20,7 @@ import copy
 import functools
 import itertools
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -241,23 +242,37 @@ def seeded_torch(seed, device="cpu"):
 
 
 class InMemoryDataset(torch.utils.data.Dataset):
-    """Tensors already on the training device; ``y`` may be ``None``."""
+    """Training rows ``X`` (and ``y``, or ``None``), or a subset of them.
 
-    def __init__(self, X, y=None):
+    A subset (``indices``) is a view: it keeps the row indices, not a copy of
+    the rows, so a validation split costs 8 bytes per row instead of a second
+    copy of the data set.
+    """
+
+    def __init__(self, X, y=None, indices=None):
         self.X = X
         self.y = y
+        self.indices = indices
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) if self.indices is None else len(self.indices)
+
+    def take(self, positions):
+        """``(X_rows, y_rows)`` at ``positions`` (a slice or index tensor) of this set."""
+        if self.indices is not None:
+            positions = self.indices[positions]
+        if isinstance(positions, torch.Tensor):
+            positions = positions.to(self.X.device)
+        return self.X[positions], (None if self.y is None else self.y[positions])
 
     def __getitem__(self, index):
-        return self.X[index], (None if self.y is None else self.y[index])
+        return self.take(index)
 
     def subset(self, indices):
-        indices = torch.as_tensor(indices, device=self.X.device)
-        return InMemoryDataset(
-            self.X[indices], None if self.y is None else self.y[indices]
-        )
+        indices = torch.as_tensor(indices)
+        if self.indices is not None:
+            indices = self.indices[indices]
+        return InMemoryDataset(self.X, self.y, indices)
 
 
 class TensorBatchIterator:
@@ -278,17 +293,14 @@ class TensorBatchIterator:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
-        n_samples = len(X)
+        n_samples = len(self.dataset)
         if self.shuffle:
-            order = torch.randperm(n_samples, generator=self.generator).to(X.device)
+            order = torch.randperm(n_samples, generator=self.generator)
             for start in range(0, n_samples, self.batch_size):
-                index = order[start : start + self.batch_size]
-                yield X[index], (None if y is None else y[index])
+                yield self.dataset.take(order[start : start + self.batch_size])
         else:
             for start in range(0, n_samples, self.batch_size):
-                stop = start + self.batch_size
-                yield X[start:stop], (None if y is None else y[start:stop])
+                yield self.dataset.take(slice(start, start + self.batch_size))
 
 
 class RandomSplit:
@@ -513,8 +525,11 @@ class BaseTorchEstimator(BaseEstimator):
 
     # -- training ------------------------------------------------------------
 
-    def _fit_net(self, X, y=None, *, callback_data=None, **criterion_data):
+    def _fit_net(self, X, y=None, *, rows=None, callback_data=None, **criterion_data):
         """Train a fresh module on ``X`` (and optional ``y``) through skorch.
+
+        ``rows`` (indices) trains on those rows of ``X`` only, without copying
+        them out of a large ``X``.
 
         ``criterion_data`` goes to ``_build_criterion(X, **criterion_data)``;
         ``callback_data``, a dict, to ``_extra_callbacks(**callback_data)`` and
@@ -532,8 +547,9 @@ class BaseTorchEstimator(BaseEstimator):
             module = self._build_module(X)
             criterion = self._build_criterion(X, **criterion_data)
             dataset = InMemoryDataset(
-                self._to_tensor(X),
+                self._training_tensor(X),
                 None if y is None else torch.as_tensor(y, device=self.device_),
+                None if rows is None else torch.as_tensor(rows),
             )
             net = PhysgenNet(
                 module=module,
@@ -564,6 +580,13 @@ class BaseTorchEstimator(BaseEstimator):
             )
             net.fit(dataset, None)
 
+        # What training drew from besides the mini-batches (known anomalies,
+        # real batches for extra critic steps, held-out anomalies) is not
+        # part of the model: it must not travel in every pickle of it.
+        for part in (net.criterion_, *(callback for _, callback in net.callbacks_)):
+            release = getattr(part, "release_training_data", None)
+            if release is not None:
+                release()
         self.net_ = net
         self.history_ = net.history
         self.loss_curve_ = np.asarray(net.history[:, "train_loss"], dtype=float)
@@ -631,8 +654,35 @@ class BaseTorchEstimator(BaseEstimator):
         # torch.tensor copies, so read-only inputs (memmaps) are safe.
         return torch.tensor(X, dtype=torch.float32, device=self.device_)
 
-    def _map_batches(self, function, X, batch_size=None):
+    def _training_tensor(self, X):
+        """``X`` as the float32 tensor training indexes into, without a copy
+        where possible.
+
+        Float32 C-ordered rows on the CPU (a memory-mapped file from
+        ``fetch_higgs`` included) are shared, not copied: mini-batches are
+        gathered from them and nothing writes to them, so training needs no
+        second copy of the data set. Anything else is converted once.
+        """
+        if (
+            torch.device(self.device_).type == "cpu"
+            and isinstance(X, np.ndarray)
+            and X.dtype == np.float32
+            and X.flags.c_contiguous
+        ):
+            with warnings.catch_warnings():
+                # read-only arrays (memmaps) are never written to
+                warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+                return torch.from_numpy(X)
+        return self._to_tensor(X)
+
+    def _map_batches(self, function, X, batch_size=None, *, conditions=None, prepare=None):
         """Apply ``function(tensor_batch) -> tensor`` to ``X`` without gradients.
+
+        ``prepare`` (a NumPy function, e.g. a fitted scaler's ``transform``)
+        and the encoded ``conditions`` (appended as extra columns) are
+        applied block by block, so no method makes a full-size copy of ``X``:
+        a memory-mapped data set larger than the memory is scored in
+        bounded memory.
 
         Rows go through ``function`` in blocks of exactly ``batch_size``; the
         last block is padded by repeating its final row and the padding's
@@ -647,16 +697,26 @@ class BaseTorchEstimator(BaseEstimator):
         """
         batch_size = batch_size or self._inference_batch_size
         self.net_._set_training(False)
-        outputs = []
+        result = None
         with torch.no_grad():
             for start in range(0, X.shape[0], batch_size):
-                batch = self._to_tensor(X[start : start + batch_size])
+                block = X[start : start + batch_size]
+                if prepare is not None:
+                    block = prepare(block)
+                if conditions is not None:
+                    block = append_conditions(block, conditions[start : start + batch_size])
+                batch = self._to_tensor(block)
                 n_rows = batch.shape[0]
                 if n_rows < batch_size:
                     padding = batch[-1:].expand(batch_size - n_rows, *batch.shape[1:])
                     batch = torch.cat([batch, padding])
-                outputs.append(function(batch)[:n_rows].cpu().numpy())
-        return np.concatenate(outputs).astype(X.dtype, copy=False)
+                output = function(batch)[:n_rows].cpu().numpy()
+                if result is None:
+                    # one output array, filled block by block: no list of
+                    # block tensors (which may pin whole blocks) to join
+                    result = np.empty((X.shape[0], *output.shape[1:]), dtype=X.dtype)
+                result[start : start + n_rows] = output
+        return result
 
     def __setstate__(self, state):
         device = state.get("device_")
@@ -824,6 +884,19 @@ class ConditionalTransformMixin:
         return self.fit(X, y).transform(X, y if self.conditional else None)
 
 
+def fit_standard_scaler(X, chunk_size=65536):
+    """A ``StandardScaler`` fitted on ``X`` chunk by chunk.
+
+    ``StandardScaler().fit`` makes float64 temporaries as large as ``X``;
+    ``partial_fit`` over chunks of rows gives the same means and scales (to
+    rounding) in memory bounded by one chunk, for memory-mapped data sets.
+    """
+    scaler = StandardScaler()
+    for start in range(0, X.shape[0], chunk_size):
+        scaler.partial_fit(X[start : start + chunk_size])
+    return scaler
+
+
 def append_conditions(X, conditions):
     """``X`` with the encoded conditions as extra columns (``X`` if there are none)."""
     if conditions is None:
@@ -843,7 +916,14 @@ def _as_condition_array(y, n_samples):
 
 
 def _check_float32_range(X):
-    """Reject values that become infinite when cast to the float32 of torch."""
+    """Fit ``X`` to the float32 of torch.
+
+    Values that become infinite when cast to float32 are rejected. In a
+    float32 ``X``, subnormal values (``0 < |x| < finfo(float32).tiny``) become
+    zeros, in a copy: a feature scaler fitted on them gets a standard
+    deviation that rounds to zero in float32, and dividing by it turns the
+    feature into NaN and infinities.
+    """
     if X.dtype == np.float64:
         limit = np.finfo(np.float32).max
         if np.abs(X).max(initial=0.0) > limit:
@@ -851,6 +931,10 @@ def _check_float32_range(X):
                 "Input X contains values too large for float32 "
                 f"(|x| > {limit:.3g}); rescale the features."
             )
+    elif X.dtype == np.float32:
+        subnormal = (X != 0) & (np.abs(X) < np.finfo(np.float32).tiny)
+        if subnormal.any():
+            X = np.where(subnormal, np.float32(0), X)
     return X
 
 

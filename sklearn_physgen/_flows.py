@@ -14,7 +14,6 @@ import numpy as np
 import torch
 import zuko
 from sklearn.base import TransformerMixin, _fit_context
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -25,9 +24,9 @@ from ._base import (
     ConditionsMixin,
     MovingAverageCallback,
     OutlierScoresMixin,
-    append_conditions,
     check_layer_sizes,
     check_sample_size,
+    fit_standard_scaler,
     update_moving_average,
 )
 
@@ -351,8 +350,8 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         """
         X = self._validate_fit_data(X)
         conditions = self._fit_conditions(y, X.shape[0])
-        self.scaler_ = StandardScaler().fit(X)
-        self._fit_net(self._scale(X), conditions)
+        self.scaler_ = fit_standard_scaler(X)
+        self._fit_net(self._scale(X).astype(np.float32, copy=False), conditions)
         self._set_offset(self._score_samples(X, conditions))
         return self
 
@@ -374,7 +373,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
 
     def _score_samples(self, X, conditions=None):
         log_prob = self._map_batches(
-            self.module_.log_prob, append_conditions(self._scale(X), conditions)
+            self.module_.log_prob, X, conditions=conditions, prepare=self._scale
         )
         # log p(x) = log p(x_std) - sum log(scale): the standardisation's Jacobian.
         return log_prob - np.log(self.scaler_.scale_).sum().astype(log_prob.dtype)
@@ -397,7 +396,9 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         """
         X = self._validate_predict_data(X)
         conditions = self._conditions_for(y, X.shape[0])
-        return self._map_batches(self.module_.to_base, append_conditions(self._scale(X), conditions))
+        return self._map_batches(
+            self.module_.to_base, X, conditions=conditions, prepare=self._scale
+        )
 
     def inverse_transform(self, X, y=None):
         """Map latent codes back to data space: ``x = f^{-1}(z)``.
@@ -420,7 +421,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         return self._from_latent(Z, conditions)
 
     def _from_latent(self, Z, conditions):
-        scaled = self._map_batches(self.module_.from_base, append_conditions(Z, conditions))
+        scaled = self._map_batches(self.module_.from_base, Z, conditions=conditions)
         return self.scaler_.inverse_transform(scaled)
 
     def sample(self, n_samples=1, y=None, random_state=None):

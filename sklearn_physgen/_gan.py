@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import _fit_context
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -20,10 +19,10 @@ from ._base import (
     ConditionsMixin,
     OutlierScoresMixin,
     adam_implementation,
-    append_conditions,
     build_user_module,
     check_layer_sizes,
     check_sample_size,
+    fit_standard_scaler,
     inner_step,
     make_mlp,
     update_moving_average,
@@ -338,8 +337,10 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             if self.gradient_penalty == "auto"
             else float(self.gradient_penalty)
         )
-        self.scaler_ = StandardScaler().fit(X)
-        X = self.scaler_.transform(X).astype(X.dtype, copy=False)
+        self.scaler_ = fit_standard_scaler(X)
+        # float32, the networks' type: the training set and the extra critic
+        # steps' real batches share this one copy
+        X = self.scaler_.transform(X).astype(np.float32, copy=False)
         # Extra critic steps draw their own real batches; one step uses the batch.
         extra = (
             {"real": X, "real_conditions": conditions} if self.n_critic_ > 1 else {}
@@ -389,7 +390,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             ema_decay=self.ema_decay,
             learning_rate=self.discriminator_learning_rate or self.learning_rate,
             betas=tuple(self.adam_betas),
-            real=None if real is None else torch.tensor(real, dtype=torch.float32),
+            real=None if real is None else torch.as_tensor(real, dtype=torch.float32),
             real_conditions=(
                 None if real_conditions is None else torch.tensor(real_conditions)
             ),
@@ -442,16 +443,20 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         conditions = self._conditions_for(y, n_samples)
         rng = check_random_state(random_state)
         noise = rng.standard_normal((n_samples, self.latent_dim))
-        scaled = self._map_batches(self.generator_, append_conditions(noise, conditions))
+        scaled = self._map_batches(self.generator_, noise, conditions=conditions)
         return self.scaler_.inverse_transform(scaled)
 
     def _score_samples(self, X, conditions=None):
-        X = self.scaler_.transform(X).astype(X.dtype, copy=False)
-        return self._scaled_scores(X, conditions)
+        return self._scaled_scores(X, conditions, prepare=self._scale)
 
-    def _scaled_scores(self, X, conditions):
+    def _scale(self, X):
+        return self.scaler_.transform(X).astype(X.dtype, copy=False)
+
+    def _scaled_scores(self, X, conditions, prepare=None):
         criterion = self.net_.criterion_
-        return self._map_batches(criterion.score_rows, append_conditions(X, conditions))
+        return self._map_batches(
+            criterion.score_rows, X, conditions=conditions, prepare=prepare
+        )
 
 
 def _with_conditions(x, conditions):
@@ -502,6 +507,9 @@ class AdversarialLoss(torch.nn.Module):
         self.ema_generator = None
         self.n_ema_updates = 0
         self.reset_statistics()
+
+    def release_training_data(self):
+        self.real = self.real_conditions = None
 
     def reset_statistics(self):
         self.statistics = {"discriminator_loss": [], "wasserstein_estimate": []}

@@ -18,8 +18,10 @@ from skorch.callbacks import Callback
 
 from ._base import (
     ACTIVATIONS,
+    INFERENCE_BATCH_SIZE,
     BaseTorchEstimator,
     OutlierScoresMixin,
+    TensorBatchIterator,
     build_user_module,
     check_layer_sizes,
     make_mlp,
@@ -54,16 +56,25 @@ def sampling_box(X, margin):
     return low - margin * width, high + margin * width
 
 
-def outside_box(X, low, high):
-    """``X`` projected on the box ``[low, high]``, and the distance to it.
+def clip_to_box(X, low, high):
+    """``X`` projected on the box ``[low, high]``."""
+    return np.clip(X, low, high).astype(X.dtype, copy=False)
 
-    The distance is Euclidean in units of the box's widths (a point one box
-    width beyond a face is at distance 1).
+
+def distance_to_box(X, low, high, chunk_size=INFERENCE_BATCH_SIZE):
+    """Distance of each row of ``X`` to the box ``[low, high]`` (0 inside).
+
+    Euclidean, in units of the box's widths (a point one box width beyond a
+    face is at distance 1). Computed in chunks of rows, so a memory-mapped
+    ``X`` larger than the memory needs no full-size temporary.
     """
-    inside = np.clip(X, low, high).astype(X.dtype, copy=False)
     width = np.where(high > low, high - low, 1.0)
-    distance = np.sqrt(np.sum(((X - inside) / width) ** 2, axis=1))
-    return inside, distance
+    distance = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], chunk_size):
+        block = X[start : start + chunk_size]
+        beyond = (block - clip_to_box(block, low, high)) / width
+        distance[start : start + chunk_size] = np.sqrt(np.sum(beyond**2, axis=1))
+    return distance
 
 
 def known_anomaly_mask(y, n_samples, anomaly_label):
@@ -461,7 +472,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         X = self._validate_fit_data(X)
         is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
         check_normal_samples(is_anomaly)
-        X_normal, X_anomalies = X[~is_anomaly], X[is_anomaly]
+        # the normal rows are trained on by index: no copy of a large X
+        normal_rows = np.flatnonzero(~is_anomaly) if is_anomaly.any() else None
+        X_anomalies = X[is_anomaly]
         self.box_low_, self.box_high_ = sampling_box(X, self.margin)
         self.classes_ = np.array([-1, 1])
         train_anomalies = valid_anomalies = None
@@ -472,12 +485,15 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         self.n_known_anomalies_ = 0 if train_anomalies is None else len(train_anomalies)
         self.n_validation_anomalies_ = 0 if valid_anomalies is None else len(valid_anomalies)
         self._fit_net(
-            X_normal,
+            X,
+            rows=normal_rows,
+            n_normal=int(np.sum(~is_anomaly)),
             anomalies=train_anomalies,
             callback_data={"validation_anomalies": valid_anomalies},
         )
-        self._set_offset(self._score_samples(X_normal))
-        self.health_ = self._check_health(X_normal)
+        scores = self._score_samples(X)
+        self._set_offset(scores if normal_rows is None else scores[normal_rows])
+        self.health_ = self._check_health(X, normal_rows)
         self.epsilon_ = float(self.epsilon)
         self.epsilon_scores_ = None
         return self
@@ -507,7 +523,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         self.epsilon_scores_ = scores
         return self
 
-    def _check_health(self, X_normal):
+    def _check_health(self, X, normal_rows=None):
         """Label-free checks that the fit did not go wrong; warn when it did.
 
         ``box_auc``: how often a training normal scores above a uniform point
@@ -522,9 +538,13 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         ``acceptance_rate``.
         """
         rng = np.random.RandomState(0)
-        n = min(len(X_normal), 2000)
-        normal = self._score_samples(X_normal[rng.choice(len(X_normal), n, replace=False)])
-        box = rng.uniform(self.box_low_, self.box_high_, size=(n, X_normal.shape[1]))
+        if normal_rows is None:
+            normal_rows = np.arange(X.shape[0])
+        n = min(len(normal_rows), 2000)
+        normal = self._score_samples(
+            X[np.sort(normal_rows[rng.choice(len(normal_rows), n, replace=False)])]
+        )
+        box = rng.uniform(self.box_low_, self.box_high_, size=(n, X.shape[1]))
         box_scores = self._score_samples(box.astype(np.float32))
         health = {"box_auc": float(roc_auc_score(
             np.r_[np.ones(n), np.zeros(n)], np.r_[normal, box_scores]))}
@@ -546,7 +566,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             health["chains_above_data"] = float(np.mean(chain_scores > np.median(normal)))
             width = self.box_high_ - self.box_low_
             # features the data span (a constant feature pins every chain)
-            spanned = X_normal.max(axis=0) > X_normal.min(axis=0)
+            spanned = self.box_high_ > self.box_low_
             on_face = ((chains <= self.box_low_ + 1e-3 * width)
                        | (chains >= self.box_high_ - 1e-3 * width))[:, spanned]
             health["boundary_fraction"] = float(on_face.mean()) if on_face.size else 0.0
@@ -599,10 +619,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             activation = "relu" if self.sampler == "uniform" else "elu"
         return make_mlp([X.shape[1], *hidden, 1], activation)
 
-    def _build_criterion(self, X, anomalies=None):
+    def _build_criterion(self, X, n_normal, anomalies=None):
         low = torch.as_tensor(self.box_low_, dtype=torch.float32)
         high = torch.as_tensor(self.box_high_, dtype=torch.float32)
-        n_chains = min(self.batch_size, X.shape[0])
+        n_chains = min(self.batch_size, n_normal)
         if self.sampler == "uniform":
             sampler = UniformSampler(low, high, n_chains)
         elif self.sampler == "hmc":
@@ -628,9 +648,12 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         return OnePlusEpsilonLoss(self.epsilon, sampler, anomalies, self.energy_penalty)
 
     def _score_samples(self, X):
-        inside, distance = outside_box(X, self.box_low_, self.box_high_)
-        logits = self._map_batches(lambda batch: _logits(self.module_, batch), inside)
-        return logits - OUTSIDE_BOX_SLOPE * distance
+        logits = self._map_batches(
+            lambda batch: _logits(self.module_, batch),
+            X,
+            prepare=lambda block: clip_to_box(block, self.box_low_, self.box_high_),
+        )
+        return logits - OUTSIDE_BOX_SLOPE * distance_to_box(X, self.box_low_, self.box_high_)
 
     def predict_proba(self, X):
         """Classifier output for the classes ``[-1, 1]`` (anomaly, normal).
@@ -662,13 +685,20 @@ class ValidationAUC(Callback):
     def __init__(self, anomalies):
         self.anomalies = anomalies
 
+    def release_training_data(self):
+        self.anomalies = None
+
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         module = net.module_
         was_training = module.training
         module.eval()
         with torch.no_grad():
-            normal = _logits(module, dataset_valid.X).cpu().numpy()
-            anomalous = _logits(module, self.anomalies.to(dataset_valid.X.device)).cpu().numpy()
+            normal = np.concatenate([
+                _logits(module, rows).cpu().numpy()
+                for rows, _ in TensorBatchIterator(dataset_valid, INFERENCE_BATCH_SIZE)
+            ])
+            anomalies = self.anomalies.to(dataset_valid.X.device)
+            anomalous = _logits(module, anomalies).cpu().numpy()
         module.train(was_training)
         labels = np.r_[np.ones(len(normal)), np.zeros(len(anomalous))]
         net.history.record("valid_auc", float(roc_auc_score(labels, np.r_[normal, anomalous])))
@@ -695,6 +725,9 @@ class OnePlusEpsilonLoss(torch.nn.Module):
             self.anomalies = None
         else:
             self.register_buffer("anomalies", anomalies)
+
+    def release_training_data(self):
+        self.anomalies = None
 
     def forward(self, module, X, y=None):
         g_normal = _logits(module, X)

@@ -21,8 +21,8 @@ from ._base import OutlierScoresMixin
 from ._one_plus_epsilon import (
     OUTSIDE_BOX_SLOPE,
     check_normal_samples,
+    distance_to_box,
     known_anomaly_mask,
-    outside_box,
     sampling_box,
 )
 
@@ -422,8 +422,7 @@ class _UniformReference:
         # constant inside; outside, where the classifier never saw a
         # pseudo-anomaly, falling steeply with the distance to the box (as in
         # OnePlusEpsilonDetector): the further out, the more anomalous
-        _, distance = outside_box(X, self.low, self.high)
-        return self.log_density - OUTSIDE_BOX_SLOPE * distance
+        return self.log_density - OUTSIDE_BOX_SLOPE * distance_to_box(X, self.low, self.high)
 
     def sample(self, n, rng):
         return rng.uniform(self.low, self.high, size=(n, self.low.size))

@@ -359,16 +359,29 @@ def test_deep_svdd_trains_and_separates_off_manifold_points():
 
 def test_deep_svdd_rejects_networks_with_biases():
     with pytest.raises(ValueError, match="without bias terms"):
-        DeepSVDD(network=torch.nn.Linear(3, 4), device="cpu").fit(
+        DeepSVDD(network=torch.nn.Linear(3, 16), device="cpu").fit(
             np.random.RandomState(0).normal(size=(50, 3))
         )
     model = DeepSVDD(
-        network=torch.nn.Linear(3, 4, bias=False), max_epochs=2, device="cpu"
+        network=torch.nn.Linear(3, 4, bias=False), representation_dim=4, max_epochs=2,
+        device="cpu",
     ).fit(np.random.RandomState(0).normal(size=(50, 3)))
     assert model.center_.shape == (4,)
+    with pytest.raises(ValueError, match=r"\(batch, 3\) to \(batch, 16\)"):
+        DeepSVDD(network=torch.nn.Linear(3, 4, bias=False), device="cpu").fit(
+            np.random.RandomState(0).normal(size=(50, 3))
+        )
 
 
-def test_early_stopping_watches_validation_auc_when_anomalies_are_known():
+def test_early_stopping_watches_validation_auc_when_anomalies_are_known(monkeypatch):
+    trained_on = []
+    build = OnePlusEpsilonDetector._build_criterion
+
+    def recording_build(self, X, n_normal, anomalies=None):
+        trained_on.append(None if anomalies is None else len(anomalies))
+        return build(self, X, n_normal, anomalies)
+
+    monkeypatch.setattr(OnePlusEpsilonDetector, "_build_criterion", recording_build)
     X, y = labelled_moons(n_anomalies=40)
     X = np.vstack([X, far_from_moons(40, seed=9)])
     y = np.r_[y, -np.ones(40, int)]
@@ -381,7 +394,10 @@ def test_early_stopping_watches_validation_auc_when_anomalies_are_known():
     # the 20 % of anomalies held out for validation were not trained on
     assert model.n_validation_anomalies_ == 16
     assert model.n_known_anomalies_ == 80 - 16
-    assert len(model.net_.criterion_.anomalies) == model.n_known_anomalies_
+    assert trained_on == [model.n_known_anomalies_]  # what the loss drew from
+    # none of them stays in the model once it is fitted
+    assert model.net_.criterion_.anomalies is None
+    assert dict(model.net_.callbacks_)["valid_auc"].anomalies is None
     one_class = detector(early_stopping=True, max_epochs=5).fit(X[y == 1])
     assert "valid_auc" not in one_class.history_[-1]
     assert "valid_loss" in one_class.history_[-1]
