@@ -821,7 +821,7 @@ class ConditionsMixin:
             what it is.
         """
         X = self._validate_predict_data(X)
-        return self._score_samples(X, self._conditions_for(y, X.shape[0]))
+        return finite_scores(self._score_samples(X, self._conditions_for(y, X.shape[0])))
 
     def decision_function(self, X, y=None):
         """``score_samples(X, y) - offset_``; negative for predicted outliers.
@@ -922,25 +922,47 @@ def _check_float32_range(X):
     float32 ``X``, subnormal values (``0 < |x| < finfo(float32).tiny``) become
     zeros, in a copy: a feature scaler fitted on them gets a standard
     deviation that rounds to zero in float32, and dividing by it turns the
-    feature into NaN and infinities.
+    feature into NaN and infinities. ``X`` is scanned in blocks of rows, so a
+    memory-mapped ``X`` is checked without a temporary as large as itself.
     """
-    if X.dtype == np.float64:
-        limit = np.finfo(np.float32).max
-        if np.abs(X).max(initial=0.0) > limit:
-            raise ValueError(
-                "Input X contains values too large for float32 "
-                f"(|x| > {limit:.3g}); rescale the features."
-            )
-    elif X.dtype == np.float32:
-        subnormal = (X != 0) & (np.abs(X) < np.finfo(np.float32).tiny)
-        if subnormal.any():
-            X = np.where(subnormal, np.float32(0), X)
+    if X.dtype not in (np.float32, np.float64):
+        return X
+    limit, tiny = np.finfo(np.float32).max, np.finfo(np.float32).tiny
+    rows = max(1, 2**16 // max(1, X.shape[1]))
+    has_subnormal = False
+    for start in range(0, X.shape[0], rows):
+        block = np.abs(X[start : start + rows])
+        if X.dtype == np.float64:
+            if block.max(initial=0.0) > limit:
+                raise ValueError(
+                    "Input X contains values too large for float32 "
+                    f"(|x| > {limit:.3g}); rescale the features."
+                )
+        elif ((block < tiny) & (block > 0)).any():
+            has_subnormal = True
+            break
+    if has_subnormal:
+        X = np.where(np.abs(X) < tiny, np.float32(0), X)
     return X
 
 
 # ----------------------------------------------------------------------------
 # Outlier-detector conventions
 # ----------------------------------------------------------------------------
+
+
+def finite_scores(scores):
+    """``scores`` with ``-inf`` at the lowest finite value of their dtype.
+
+    A point far enough from the training data overflows a float32 network's
+    score (a squared reconstruction error beyond 3.4e38, say): it is as
+    anomalous as a score can say, and stays the lowest, but as a finite
+    number, which ``roc_auc_score`` and the like accept.
+    """
+    low = np.isneginf(scores)
+    if low.any():
+        scores = np.where(low, np.finfo(scores.dtype).min, scores)
+    return scores
 
 
 class OutlierScoresMixin(OutlierMixin):
@@ -965,6 +987,14 @@ class OutlierScoresMixin(OutlierMixin):
     }
 
     def _set_offset(self, training_scores):
+        if not np.all(np.isfinite(training_scores)):
+            raise TrainingDivergedError(
+                f"{type(self).__name__} scores some training samples as "
+                f"{training_scores[~np.isfinite(training_scores)][0]}: the values are "
+                "too large for the float32 network (or training diverged). "
+                "Standardise the features (e.g. StandardScaler) or lower "
+                "learning_rate."
+            )
         if self.contamination == "auto":
             q1, q3 = np.percentile(training_scores, [25.0, 75.0])
             self.offset_ = float(q1 - 1.5 * (q3 - q1))
@@ -988,7 +1018,7 @@ class OutlierScoresMixin(OutlierMixin):
             what it is (minus a reconstruction error, an ELBO, a logit, ...).
         """
         X = self._validate_predict_data(X)
-        return self._score_samples(X)
+        return finite_scores(self._score_samples(X))
 
     def decision_function(self, X):
         """Shifted normality score: negative for predicted outliers.
