@@ -268,9 +268,9 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
     (2,)
     """
 
-    # A spline flow's forward pass costs ~100x an MLP's per row, so a padded
-    # 1024-row block makes scoring one row slow (0.15 s); 256-row blocks cut
-    # that 3x for ~0.7x the rows per second on large inputs (2 CPU cores).
+    # A spline flow's forward pass costs far more per row than an MLP's, so
+    # a padded 1024-row block would make scoring a single row slow; smaller
+    # fixed blocks keep it cheap, at some cost in rows per second.
     _inference_batch_size = 256
 
     _parameter_constraints = {
