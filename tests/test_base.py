@@ -291,6 +291,42 @@ def test_user_callbacks_run_and_are_not_modified():
     assert not hasattr(counter, "epochs_")
 
 
+def test_epoch_loop_records_what_skorchs_loop_records():
+    # The package's epoch loop skips skorch's per-batch history; a callback
+    # that asks for it (needs_batch_history) gets skorch's own loop. Both
+    # must train the same model and record the same epoch losses.
+    class BatchHistory(Callback):
+        needs_batch_history = True
+
+    class CountBatchEvents(Callback):
+        def initialize(self):
+            self.events_ = {"begin": 0, "grad": 0, "end": 0}
+            return self
+
+        def on_batch_begin(self, net, training=False, **kwargs):
+            self.events_["begin"] += training
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            assert len(list(named_parameters)) == len(list(net.module_.parameters()))
+            self.events_["grad"] += 1
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            self.events_["end"] += training
+
+    X = small_data()  # 200 rows: batches of 64, 64, 64 and 8
+    params = dict(max_epochs=3, batch_size=64, early_stopping=True, validation_fraction=0.2)
+    lean = quick(Autoencoder, **params, callbacks=[("count", CountBatchEvents())]).fit(X)
+    skorch_loop = quick(Autoencoder, **params, callbacks=[BatchHistory()]).fit(X)
+    for key in ("train_loss", "valid_loss"):
+        np.testing.assert_allclose(lean.history_[:, key], skorch_loop.history_[:, key],
+                                   rtol=1e-6)
+    assert lean.history_[:, "train_batch_count"] == [3, 3, 3]  # 160 training rows
+    assert lean.history_[:, "train_loss_best"][0] is True
+    assert dict(lean.net_.callbacks_)["count"].events_ == {"begin": 9, "grad": 9, "end": 9}
+    assert lean.history_[-1, "batches"] == []
+    assert len(skorch_loop.history_[-1, "batches"]) == 3 + 1  # and one validation batch
+
+
 def test_fitted_skorch_net_and_history_are_exposed():
     model = quick(Autoencoder, max_epochs=3).fit(small_data())
     assert model.net_.module_ is model.module_
