@@ -313,8 +313,9 @@ def test_epoch_loop_records_what_skorchs_loop_records():
         def on_batch_end(self, net, training=False, **kwargs):
             self.events_["end"] += training
 
-    X = small_data()  # 200 rows: batches of 64, 64, 64 and 8
-    params = dict(max_epochs=3, batch_size=64, early_stopping=True, validation_fraction=0.2)
+    X = small_data()  # 200 rows: 160 to train on, in batches of 64, 64 and 32
+    params = {"max_epochs": 3, "batch_size": 64, "early_stopping": True,
+              "validation_fraction": 0.2}
     lean = quick(Autoencoder, **params, callbacks=[("count", CountBatchEvents())]).fit(X)
     skorch_loop = quick(Autoencoder, **params, callbacks=[BatchHistory()]).fit(X)
     for key in ("train_loss", "valid_loss"):
