@@ -249,21 +249,26 @@ class InMemoryDataset(torch.utils.data.Dataset):
     copy of the data set.
     """
 
-    def __init__(self, X, y=None, indices=None):
+    def __init__(self, X, y=None, indices=None, transform=None):
         self.X = X
         self.y = y
         self.indices = indices
+        self.transform = transform
 
     def __len__(self):
         return len(self.X) if self.indices is None else len(self.indices)
 
     def take(self, positions):
-        """``(X_rows, y_rows)`` at ``positions`` (a slice or index tensor) of this set."""
+        """``(X_rows, y_rows)`` at ``positions`` (a slice or index tensor) of
+        this set, with ``transform`` applied to the rows of ``X``."""
         if self.indices is not None:
             positions = self.indices[positions]
         if isinstance(positions, torch.Tensor):
             positions = positions.to(self.X.device)
-        return self.X[positions], (None if self.y is None else self.y[positions])
+        rows = self.X[positions]
+        if self.transform is not None:
+            rows = self.transform(rows)
+        return rows, (None if self.y is None else self.y[positions])
 
     def __getitem__(self, index):
         return self.take(index)
@@ -272,7 +277,39 @@ class InMemoryDataset(torch.utils.data.Dataset):
         indices = torch.as_tensor(indices)
         if self.indices is not None:
             indices = self.indices[indices]
-        return InMemoryDataset(self.X, self.y, indices)
+        return InMemoryDataset(self.X, self.y, indices, self.transform)
+
+
+class BatchStandardizer:
+    """A fitted ``StandardScaler``'s ``transform``, applied to torch batches.
+
+    ``(rows - mean) / scale`` in float32, the operations scikit-learn's
+    ``transform`` runs on a float32 array, so a batch standardised here is
+    bit for bit the same rows of the standardised array.
+    """
+
+    def __init__(self, scaler):
+        self.mean = torch.as_tensor(scaler.mean_, dtype=torch.float32)
+        self.scale = torch.as_tensor(scaler.scale_, dtype=torch.float32)
+
+    def __call__(self, rows):
+        if self.mean.device != rows.device:
+            self.mean, self.scale = self.mean.to(rows.device), self.scale.to(rows.device)
+        return (rows - self.mean) / self.scale
+
+
+def standardized_training_data(X, scaler):
+    """What to train on for the standardised ``X``: ``(rows, batch_transform)``.
+
+    Float32 C-ordered ``X`` (a memory-mapped data set, say) is shared by
+    training (see ``BaseTorchEstimator._training_tensor``), so it is
+    standardised batch by batch instead of in a full-size copy. Any other
+    ``X`` needs a converted copy anyway, and that copy is the standardised
+    one.
+    """
+    if isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous:
+        return X, BatchStandardizer(scaler)
+    return scaler.transform(X).astype(np.float32, copy=False), None
 
 
 class TensorBatchIterator:
@@ -372,6 +409,10 @@ class PhysgenNet(NeuralNet):
             if getattr(type(callback), event) is not getattr(Callback, event)
         ]
 
+    def _accumulator_dtype(self):
+        # float64 where the device has it (Apple's MPS does not)
+        return torch.float32 if torch.device(self.device).type == "mps" else torch.float64
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """One pass over ``iterator``, with the bookkeeping of a bare loop.
 
@@ -392,19 +433,24 @@ class PhysgenNet(NeuralNet):
             return super().run_single_epoch(iterator, training, prefix, step_fn,
                                             **fit_params)
         begin, end = self._listeners("on_batch_begin"), self._listeners("on_batch_end")
-        losses, sizes = [], []
+        # One accumulator, added to in place: keeping each batch's loss
+        # tensor instead would pin a small allocation per batch between the
+        # batches' large ones, and the heap would grow with the epoch.
+        total = torch.zeros((), dtype=self._accumulator_dtype(), device=self.device)
+        n_rows = n_batches = 0
         for batch in iterator:
             for callback in begin:
                 callback.on_batch_begin(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            losses.append(step["loss"].detach())
-            sizes.append(len(batch[0]))
+            n = len(batch[0])
+            total.add_(step["loss"].detach(), alpha=n)
+            n_rows += n
+            n_batches += 1
             for callback in end:
                 callback.on_batch_end(self, batch=batch, training=training, **step)
-        self.history.record(prefix + "_batch_count", len(losses))
-        if losses:
-            weights = torch.tensor(sizes, dtype=losses[0].dtype, device=losses[0].device)
-            loss = float(torch.stack(losses).mul(weights).sum() / weights.sum())
+        self.history.record(prefix + "_batch_count", n_batches)
+        if n_batches:
+            loss = float(total) / n_rows
             best = self.__dict__.setdefault("_best_losses", {})
             is_best = loss < best.get(prefix, np.inf)
             if is_best:
@@ -574,11 +620,14 @@ class BaseTorchEstimator(BaseEstimator):
 
     # -- training ------------------------------------------------------------
 
-    def _fit_net(self, X, y=None, *, rows=None, callback_data=None, **criterion_data):
+    def _fit_net(self, X, y=None, *, rows=None, transform=None, callback_data=None,
+                 **criterion_data):
         """Train a fresh module on ``X`` (and optional ``y``) through skorch.
 
         ``rows`` (indices) trains on those rows of ``X`` only, without copying
-        them out of a large ``X``.
+        them out of a large ``X``; ``transform`` (a function of a tensor of
+        rows) is applied to every mini-batch of ``X``, e.g. a
+        :class:`BatchStandardizer` from :func:`standardized_training_data`.
 
         ``criterion_data`` goes to ``_build_criterion(X, **criterion_data)``;
         ``callback_data``, a dict, to ``_extra_callbacks(**callback_data)`` and
@@ -599,6 +648,7 @@ class BaseTorchEstimator(BaseEstimator):
                 self._training_tensor(X),
                 None if y is None else torch.as_tensor(y, device=self.device_),
                 None if rows is None else torch.as_tensor(rows),
+                transform,
             )
             net = PhysgenNet(
                 module=module,

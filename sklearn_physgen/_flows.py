@@ -27,6 +27,7 @@ from ._base import (
     check_layer_sizes,
     check_sample_size,
     fit_standard_scaler,
+    standardized_training_data,
     update_moving_average,
 )
 
@@ -351,7 +352,8 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         X = self._validate_fit_data(X)
         conditions = self._fit_conditions(y, X.shape[0])
         self.scaler_ = fit_standard_scaler(X)
-        self._fit_net(self._scale(X).astype(np.float32, copy=False), conditions)
+        X_train, standardize = standardized_training_data(X, self.scaler_)
+        self._fit_net(X_train, conditions, transform=standardize)
         self._set_offset(self._score_samples(X, conditions))
         return self
 

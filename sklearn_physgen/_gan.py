@@ -25,6 +25,7 @@ from ._base import (
     fit_standard_scaler,
     inner_step,
     make_mlp,
+    standardized_training_data,
     update_moving_average,
 )
 
@@ -338,14 +339,16 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             else float(self.gradient_penalty)
         )
         self.scaler_ = fit_standard_scaler(X)
-        # float32, the networks' type: the training set and the extra critic
-        # steps' real batches share this one copy
-        X = self.scaler_.transform(X).astype(np.float32, copy=False)
+        # The training set and the extra critic steps' real batches share one
+        # array: X itself where it can be shared (standardised batch by
+        # batch), else its standardised float32 copy.
+        X_train, standardize = standardized_training_data(X, self.scaler_)
         # Extra critic steps draw their own real batches; one step uses the batch.
         extra = (
-            {"real": X, "real_conditions": conditions} if self.n_critic_ > 1 else {}
+            {"real": X_train, "real_conditions": conditions, "standardize": standardize}
+            if self.n_critic_ > 1 else {}
         )
-        self._fit_net(X, conditions, **extra)
+        self._fit_net(X_train, conditions, transform=standardize, **extra)
         history = self.history_
         self.discriminator_loss_curve_ = np.asarray(
             history[:, "discriminator_loss"], dtype=float
@@ -355,7 +358,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             if self.loss == "wasserstein"
             else None
         )
-        self._set_offset(self._scaled_scores(X, conditions))
+        self._set_offset(self._score_samples(X, conditions))
         return self
 
     # -- networks ------------------------------------------------------------
@@ -368,7 +371,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
                                    "generator_hidden_layer_sizes")
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
 
-    def _build_criterion(self, X, real=None, real_conditions=None):
+    def _build_criterion(self, X, real=None, real_conditions=None, standardize=None):
         n_inputs = self.pac * (X.shape[1] + self.n_conditions_)
         if self.discriminator is not None:
             discriminator = build_user_module(self.discriminator, "discriminator", n_inputs, 1)
@@ -394,6 +397,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             real_conditions=(
                 None if real_conditions is None else torch.tensor(real_conditions)
             ),
+            standardize=standardize,
         )
 
     def _optimizer_options(self):
@@ -447,16 +451,12 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         return self.scaler_.inverse_transform(scaled)
 
     def _score_samples(self, X, conditions=None):
-        return self._scaled_scores(X, conditions, prepare=self._scale)
+        return self._map_batches(
+            self.net_.criterion_.score_rows, X, conditions=conditions, prepare=self._scale
+        )
 
     def _scale(self, X):
         return self.scaler_.transform(X).astype(X.dtype, copy=False)
-
-    def _scaled_scores(self, X, conditions, prepare=None):
-        criterion = self.net_.criterion_
-        return self._map_batches(
-            criterion.score_rows, X, conditions=conditions, prepare=prepare
-        )
 
 
 def _with_conditions(x, conditions):
@@ -484,7 +484,8 @@ class AdversarialLoss(torch.nn.Module):
     """
 
     def __init__(self, discriminator, loss, latent_dim, n_critic, gradient_penalty,
-                 pac, ema_decay, learning_rate, betas, real=None, real_conditions=None):
+                 pac, ema_decay, learning_rate, betas, real=None, real_conditions=None,
+                 standardize=None):
         super().__init__()
         self.discriminator = discriminator
         self.loss = loss
@@ -503,13 +504,14 @@ class AdversarialLoss(torch.nn.Module):
             self.real_conditions = None
         else:
             self.register_buffer("real_conditions", real_conditions)
+        self.standardize = standardize
         self.optimizer = None
         self.ema_generator = None
         self.n_ema_updates = 0
         self.reset_statistics()
 
     def release_training_data(self):
-        self.real = self.real_conditions = None
+        self.real = self.real_conditions = self.standardize = None
 
     def reset_statistics(self):
         self.statistics = {"discriminator_loss": [], "wasserstein_estimate": []}
@@ -608,6 +610,8 @@ class AdversarialLoss(torch.nn.Module):
                 else:
                     index = torch.randint(len(self.real), (len(X),), device=X.device)
                     real = self.real[index]
+                    if self.standardize is not None:
+                        real = self.standardize(real)
                     conditions = (None if self.real_conditions is None
                                   else self.real_conditions[index])
                 self._discriminator_step(generator, real, conditions)

@@ -4,6 +4,7 @@ import io
 import os
 import pickle
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -25,7 +26,9 @@ from sklearn_physgen._base import (
     InMemoryDataset,
     RandomSplit,
     TensorBatchIterator,
+    fit_standard_scaler,
     resolve_device,
+    standardized_training_data,
 )
 
 ESTIMATORS = [Autoencoder, VariationalAutoencoder]
@@ -472,8 +475,49 @@ def test_float32_training_data_is_shared_not_copied(tmp_path):
     np.testing.assert_array_equal(mapped, X)
 
 
+def test_shared_data_is_standardised_batch_by_batch_bit_for_bit(tmp_path):
+    # GAN and NormalizingFlow standardise float32 (memory-mapped) training
+    # data per mini-batch instead of in a full-size copy: each batch must be
+    # exactly the rows of scikit-learn's standardised array.
+    X = (3.0 + 7.0 * np.random.RandomState(0).standard_normal((300, 4))).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    scaler = fit_standard_scaler(X)
+    rows, standardize = standardized_training_data(mapped, scaler)
+    assert rows is mapped and standardize is not None
+    dataset = InMemoryDataset(torch.from_numpy(X), transform=standardize).subset(
+        np.arange(0, 300, 7))
+    batch, _ = dataset.take(slice(0, 20))
+    np.testing.assert_array_equal(batch.numpy(), scaler.transform(X)[0:140:7])
+    # float64 (or any data that cannot be shared) is standardised once, up front
+    rows, standardize = standardized_training_data(X.astype(np.float64), scaler)
+    assert standardize is None and rows.dtype == np.float32
+    np.testing.assert_allclose(rows, scaler.transform(X), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "Estimator", [GAN, partial(GAN, loss="wasserstein"), NormalizingFlow]
+)
+def test_standardising_batch_by_batch_trains_the_same_model(tmp_path, Estimator):
+    # Columns of 4s and 12s, half each: mean 8 and scale 4 exactly, so float32
+    # and float64 standardisation give the same +-1 rows, and the model
+    # trained on the shared float32 map (standardised per batch, the extra
+    # critic steps' real batches included) must equal the one trained on the
+    # standardised copy of the float64 array, bit for bit.
+    rng = np.random.RandomState(1)
+    X = np.stack([rng.permutation(np.repeat([4.0, 12.0], 128)) for _ in range(3)], axis=1)
+    np.save(tmp_path / "X.npy", X.astype(np.float32))
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    params = {"max_epochs": 2, "batch_size": 64, "random_state": 0, "device": "cpu"}
+    shared = Estimator(**params).fit(mapped)
+    copied = Estimator(**params).fit(X)
+    np.testing.assert_array_equal(shared.sample(50, random_state=0),
+                                  copied.sample(50, random_state=0))
+    np.testing.assert_array_equal(shared.score_samples(X), copied.score_samples(X))
+
+
 PEAK_MEMORY_SCRIPT = """
-import resource, sys, warnings
+import gc, sys, warnings
 import numpy as np
 from sklearn_physgen import Autoencoder, GAN, OnePlusEpsilonDetector
 warnings.simplefilter("ignore")
@@ -487,20 +531,36 @@ X = np.load(path, mmap_mode="r")
 y = np.where(np.arange(len(X)) % 100 == 0, -1, 1)
 fit_args = (X, y) if name == "OnePlusEpsilonDetector" else (X,)
 make().set_params(device="cpu", random_state=0).fit(*(a[:2000] for a in fit_args))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def status(key):
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith(key + ":"))
+    return int(line.split()[1]) * 1024
+
+
+gc.collect()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # the peak (VmHWM) restarts from the RSS now
+base = status("VmRSS")
 model = make().set_params(device="cpu", random_state=0).fit(*fit_args)
 model.score_samples(X)
 model.decision_function(X)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base) / X.nbytes)
+print((status("VmHWM") - base) / X.nbytes)
 """
 
 
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/clear_refs"),
+    reason="reads and resets the peak RSS through Linux's /proc/self",
+)
 @pytest.mark.parametrize("name", ["Autoencoder", "OnePlusEpsilonDetector", "GAN"])
 def test_memory_mapped_fit_and_scoring_stay_within_twice_the_array(tmp_path, name):
     # 400,000 x 28 float32 (45 MB), memory-mapped as fetch_higgs returns it.
-    # Peak RSS grows by the pages of the map (1x) plus what fit and scoring
-    # add: the validation split, the labelled rows and the scores are views or
-    # small; the GAN's standardised copy is the one full-size addition.
+    # Peak RSS, measured from the RSS after a warm-up fit (the kernel's peak
+    # is reset there), grows by the pages of the map (1x) plus what fit and
+    # scoring add: the validation split, the labelled rows and the scores
+    # are views or small, and the GAN standardises batch by batch.
     import subprocess
     import sys
 
@@ -516,5 +576,6 @@ def test_memory_mapped_fit_and_scoring_stay_within_twice_the_array(tmp_path, nam
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     growth = float(result.stdout.strip().splitlines()[-1])
-    limit = 2.6 if name == "GAN" else 1.6  # measured 2.31x, 1.37x, 1.28x
-    assert growth < limit, f"peak RSS grew by {growth:.2f}x the array"
+    # measured 1.36x, 1.23x, 1.32x; a per-batch tensor kept for the whole
+    # epoch took the Autoencoder to 2.4x
+    assert growth < 1.6, f"peak RSS grew by {growth:.2f}x the array"
