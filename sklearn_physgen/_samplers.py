@@ -104,12 +104,13 @@ class HMCSampler(_PersistentChains):
         step = self.log_step_size.exp()
         log_p0, grad = _log_density_and_grad(module, x0)
         p0 = torch.randn_like(x0)
-        x, p = x0, p0 + 0.5 * step * grad
+        # (addcmul: one kernel for each ``a + c * step * b`` of the leapfrog)
+        x, p = x0, torch.addcmul(p0, step, grad, value=0.5)
         for i in range(self.n_leapfrog_steps):
-            x = x + step * p
+            x = torch.addcmul(x, step, p)
             log_p, grad = _log_density_and_grad(module, x)
             last = i == self.n_leapfrog_steps - 1
-            p = p + (0.5 if last else 1.0) * step * grad
+            p = torch.addcmul(p, step, grad, value=0.5 if last else 1.0)
         energy_change = (-log_p + 0.5 * (p**2).sum(1)) - (-log_p0 + 0.5 * (p0**2).sum(1))
         inside = ((x >= self.low) & (x <= self.high)).all(dim=1)
         uniform = torch.rand(x.shape[0], device=x.device)
@@ -141,13 +142,19 @@ class RMSPropSampler(_PersistentChains):
         self.register_buffer("mean_square", torch.ones_like(self.chains))
 
     def _transition(self, module, x):
-        mean_square = self.mean_square
+        # In-place updates on fresh tensors: a step is mostly small
+        # elementwise kernels besides the gradient, and each allocation and
+        # temporary costs as much as the arithmetic on a batch of chains.
+        mean_square = self.mean_square.clone()
+        scale = math.sqrt(self.step_size)
         for _ in range(self.n_steps):
             _, grad = _log_density_and_grad(module, x)
-            mean_square = self.decay * mean_square + (1 - self.decay) * grad**2
-            preconditioner = 1.0 / (mean_square.sqrt() + 1e-5)
-            noise = torch.randn_like(x) * (self.step_size * preconditioner).sqrt()
-            x = self.clip(x + 0.5 * self.step_size * preconditioner * grad + noise)
+            mean_square.mul_(self.decay).addcmul_(grad, grad, value=1 - self.decay)
+            root_preconditioner = mean_square.sqrt().add_(1e-5).rsqrt_()
+            # x + step/2 * G * grad + sqrt(step * G) * noise, G = root^2
+            noise = torch.randn_like(x).mul_(root_preconditioner).mul_(scale)
+            drift = grad.mul_(root_preconditioner).mul_(root_preconditioner)
+            x = torch.clamp(x + drift.mul_(0.5 * self.step_size) + noise, self.low, self.high)
         self.mean_square.copy_(mean_square)
         return x
 
