@@ -38,12 +38,18 @@ from ._autoencoders import Autoencoder
 from ._deep_svdd import DeepSVDD
 from ._one_plus_epsilon import OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
-from .datasets import fetch_higgs, fetch_susy, make_anomaly_moons, make_anomaly_split
+from .datasets import (
+    fetch_higgs,
+    fetch_susy,
+    load_root,
+    make_anomaly_moons,
+    make_anomaly_split,
+)
 from .datasets._base import _read_numeric_csv
 from .metrics import signal_efficiency, significance_improvement
 
 BUILTIN_DATA = ("moons", "higgs", "susy")
-FILE_SUFFIXES = (".npz", ".csv", ".csv.gz")
+FILE_SUFFIXES = (".npz", ".csv", ".csv.gz", ".root")
 OPE_MODELS = ("ope-classifier", "ope-uniform", "ope-hmc", "ope-rmsprop", "ope-deep")
 ONE_CLASS_MODELS = ("deep-svdd", "autoencoder", "isolation-forest", "one-class-svm")
 SUPERVISED_MODELS = ("hist-gradient-boosting",)
@@ -100,9 +106,30 @@ def build_parser():
         "--data", default="moons", metavar="NAME_OR_PATH",
         help="'moons' (generated, offline; the default), 'higgs' or 'susy' "
         "(UCI data, downloaded once to --data-home), or a .npz file with "
-        "arrays X and y, or a .csv / .csv.gz file with the label in the first "
-        "column (header optional). Label 1 marks anomalies (signal), the "
+        "arrays X and y, a .csv / .csv.gz file with the label in the first "
+        "column (header optional), or a .root file (see --tree, --branches, "
+        "--label; needs uproot). Label 1 marks anomalies (signal), the "
         "other value normal data (background).",
+    )
+    root = parser.add_argument_group(
+        "ROOT files", "for --data FILE.root, read through uproot (pip install "
+        "'sklearn_physgen[root]')")
+    root.add_argument(
+        "--tree", default=None, metavar="NAME",
+        help="the TTree or RNTuple to read (default: the file's only tree)",
+    )
+    root.add_argument(
+        "--branches", nargs="+", default=None, metavar="BRANCH",
+        help="feature branches (default: every branch but --label)",
+    )
+    root.add_argument(
+        "--label", default=None, metavar="BRANCH",
+        help="branch of the labels, 1 for anomalies (signal); required for "
+        ".root files",
+    )
+    root.add_argument(
+        "--cut", default=None, metavar="EXPR",
+        help="selection in uproot's syntax, e.g. 'lepton_pT > 0.5' (TTrees only)",
     )
     parser.add_argument(
         "--known-anomalies", "-k", nargs="+", type=int, default=None,
@@ -210,12 +237,23 @@ def check_arguments(parser, args):
         parser.error(f"argument --epsilon: must be in [0, 1], got {args.epsilon}")
     if args.margin < 0.0:
         parser.error(f"argument --margin: must be >= 0, got {args.margin}")
+    is_root = args.data.endswith(".root")
+    if is_root and args.label is None:
+        parser.error(
+            "argument --label: required with a .root file: the branch whose "
+            "value 1 marks anomalies (signal)"
+        )
+    given = [option for option, value in (("--tree", args.tree), ("--branches", args.branches),
+                                          ("--label", args.label), ("--cut", args.cut))
+             if value is not None]
+    if given and not is_root:
+        parser.error(f"argument {given[0]}: only for --data FILE.root")
 
 
 # -- data ------------------------------------------------------------------------
 
 
-def load_data(source, *, n_samples=None, data_home=None):
+def load_data(source, *, n_samples=None, data_home=None, root_options=None):
     """Features and anomaly mask of a built-in data set or a file.
 
     Parameters
@@ -229,6 +267,9 @@ def load_data(source, *, n_samples=None, data_home=None):
         ``None``: all rows (required for moons).
     data_home : str, default=None
         Cache folder of the fetched data sets.
+    root_options : dict, default=None
+        For a ``.root`` file: ``tree``, ``branches``, ``label`` (the label
+        branch) and ``cut``, passed to :func:`~sklearn_physgen.datasets.load_root`.
 
     Returns
     -------
@@ -245,7 +286,7 @@ def load_data(source, *, n_samples=None, data_home=None):
     if source in BUILTIN_DATA:
         X, y = _load_builtin(source, n_samples, data_home)
     else:
-        X, y = _load_file(source)
+        X, y = _load_file(source, root_options or {})
         X, y = _random_rows(X, y, n_samples)
     return _check_data(X, y, source)
 
@@ -263,7 +304,7 @@ def _load_builtin(name, n_samples, data_home):
         raise DataError(f"could not load {name}: {error}") from error
 
 
-def _load_file(source):
+def _load_file(source, root_options):
     path = Path(source)
     suffix = next((s for s in FILE_SUFFIXES if path.name.endswith(s)), None)
     if suffix is None:
@@ -275,7 +316,17 @@ def _load_file(source):
         raise DataError(f"--data {source!r}: no such file")
     if suffix == ".npz":
         return _load_npz(path)
+    if suffix == ".root":
+        return _load_root(path, **root_options)
     return _load_csv(path)
+
+
+def _load_root(path, tree=None, branches=None, label=None, cut=None):
+    try:
+        return load_root(path, tree, branches, target=label, cut=cut,
+                         dtype=np.float64, return_X_y=True)
+    except (ImportError, OSError, ValueError, TypeError) as error:
+        raise DataError(f"cannot read {path}: {error}") from error
 
 
 def _load_npz(path):
@@ -852,7 +903,9 @@ def main(argv=None):
     check_arguments(parser, args)
     try:
         X, is_anomaly = load_data(
-            args.data, n_samples=args.n_samples, data_home=args.data_home
+            args.data, n_samples=args.n_samples, data_home=args.data_home,
+            root_options={"tree": args.tree, "branches": args.branches,
+                          "label": args.label, "cut": args.cut},
         )
         splits = make_splits(X, is_anomaly, args.known_anomalies, args.seeds)
     except DataError as error:

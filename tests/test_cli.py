@@ -107,6 +107,35 @@ def test_npz_file(tmp_path):
     assert len(payload["records"]) == 3
 
 
+def test_root_file(tmp_path):
+    uproot = pytest.importorskip("uproot")
+    X, y = labelled_blobs(n_normal=250, n_anomaly=150, n_features=3)
+    path = tmp_path / "events.root"
+    with uproot.recreate(path) as file:
+        file["Events"] = {"a": X[:, 0], "b": X[:, 1], "c": X[:, 2],
+                          "is_signal": y.astype(np.int8)}
+        file.mktree("Other", {"x": "f8"})
+    status = main([
+        "--data", str(path), "--tree", "Events", "--branches", "a", "c",
+        "--label", "is_signal", "--models", "deep-svdd", "--known-anomalies", "0",
+        *QUICK, "--output-dir", str(tmp_path),
+    ])
+    assert status == 0
+    payload, _ = read_outputs(tmp_path, "events")
+    assert payload["data"]["n_features"] == 2
+    assert payload["data"]["n_anomalies"] == 150
+    # errors name the tree or branch, and exit 2
+    for argv, message in [
+        (["--tree", "Events", "--branches", "a", "d"], "no branch 'd'"),
+        (["--tree", "Nope"], "has no tree 'Nope'"),
+        ([], "holds 2 trees"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--data", str(path), "--label", "is_signal", *argv,
+                  "--output-dir", str(tmp_path / "bad")])
+        assert exit_info.value.code == 2
+
+
 @pytest.mark.parametrize(
     "file_name, header",
     [("events.csv", True), ("events.csv", False), ("events.csv.gz", True)],
@@ -255,6 +284,8 @@ def run_expecting_usage_error(argv, capsys):
         (["--seeds", "0"], "--seeds: must be at least 1"),
         (["--epsilon", "1.5"], "--epsilon"),
         (["--max-epochs", "0"], "--max-epochs"),
+        (["--tree", "Events"], "--tree: only for --data FILE.root"),
+        (["--data", "events.root"], "--label: required with a .root file"),
     ],
 )
 def test_bad_arguments_exit_2(argv, message, capsys, tmp_path):

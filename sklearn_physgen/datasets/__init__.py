@@ -1,7 +1,8 @@
 """Data sets for anomaly detection in particle physics, real and synthetic.
 
 Loaders for the UCI HIGGS and SUSY Monte Carlo data sets (downloaded once,
-verified, then cached as NumPy arrays), the train/test protocol of the
+verified, then cached as NumPy arrays) and for the user's own events in ROOT
+files (``load_root``, through uproot), the train/test protocol of the
 (1+eps)-class paper, and small synthetic generators.
 
 The download location of each archive is kept in a module-level
@@ -10,6 +11,7 @@ time, so a mirror (or a test server) can be substituted by replacing it.
 """
 
 from ._base import RemoteFile, clear_data_home, get_data_home
+from ._root import load_root
 from ._samples_generator import make_anomaly_moons, make_curved_manifold
 from ._split import make_anomaly_split
 
@@ -28,6 +30,7 @@ __all__ = [
     "fetch_higgs",
     "fetch_susy",
     "get_data_home",
+    "load_root",
     "make_anomaly_moons",
     "make_anomaly_split",
     "make_curved_manifold",
