@@ -41,6 +41,7 @@ from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 from .datasets import (
     fetch_higgs,
     fetch_susy,
+    load_higgs_sample,
     load_root,
     make_anomaly_moons,
     make_anomaly_split,
@@ -48,7 +49,8 @@ from .datasets import (
 from .datasets._base import _read_numeric_csv
 from .metrics import signal_efficiency, significance_improvement
 
-BUILTIN_DATA = ("moons", "higgs", "susy")
+BUILTIN_DATA = ("higgs-sample", "moons", "higgs", "susy")
+DEFAULT_DATA = "higgs-sample"
 FILE_SUFFIXES = (".npz", ".csv", ".csv.gz", ".root")
 OPE_MODELS = ("ope-classifier", "ope-uniform", "ope-hmc", "ope-rmsprop", "ope-deep")
 ONE_CLASS_MODELS = ("deep-svdd", "autoencoder", "isolation-forest", "one-class-svm")
@@ -58,6 +60,7 @@ MOONS_SAMPLES = 2000
 MOONS_ANOMALY_FRACTION = 0.05
 FETCHED_SAMPLES = 100_000
 MOONS_KNOWN_ANOMALIES = (0, 10)
+SAMPLE_KNOWN_ANOMALIES = (0, 10, 100)
 MOONS_MAX_EPOCHS = 60
 PAPER_KNOWN_ANOMALIES = (0, 10, 100, 1000)
 PAPER_MAX_EPOCHS = 40
@@ -103,8 +106,10 @@ def build_parser():
         ),
     )
     parser.add_argument(
-        "--data", default="moons", metavar="NAME_OR_PATH",
-        help="'moons' (generated, offline; the default), 'higgs' or 'susy' "
+        "--data", default=DEFAULT_DATA, metavar="NAME_OR_PATH",
+        help="'higgs-sample' (4,000 real HIGGS events shipped with the "
+        "package, offline; the default), 'moons' (generated, offline), "
+        "'higgs' or 'susy' "
         "(UCI data, downloaded once to --data-home), or a .npz file with "
         "arrays X and y, a .csv / .csv.gz file with the label in the first "
         "column (header optional), or a .root file (see --tree, --branches, "
@@ -135,7 +140,8 @@ def build_parser():
         "--known-anomalies", "-k", nargs="+", type=int, default=None,
         metavar="K",
         help="numbers of known anomalies given to the (1+eps) detectors "
-        "(default: 0 10 on moons, 0 10 100 1000 otherwise)",
+        "(default: 0 10 100 on higgs-sample, 0 10 on moons, 0 10 100 1000 "
+        "otherwise)",
     )
     parser.add_argument(
         "--models", nargs="+", default=list(MODEL_NAMES), metavar="MODEL",
@@ -166,6 +172,7 @@ def build_parser():
         "--n-samples", type=int, default=None, metavar="N",
         help=f"rows to use: normal points generated for moons (default "
         f"{MOONS_SAMPLES}, plus {MOONS_ANOMALY_FRACTION:.0%} as many anomalies), "
+        "a seeded random subset of higgs-sample (default: all 4,000), "
         "the first rows of higgs / susy "
         f"(default {FETCHED_SAMPLES}), or a seeded random subset of a file's "
         "rows (default: all)",
@@ -214,11 +221,13 @@ def check_arguments(parser, args):
     is_moons = args.data == "moons"
     if args.known_anomalies is None:
         args.known_anomalies = list(
-            MOONS_KNOWN_ANOMALIES if is_moons else PAPER_KNOWN_ANOMALIES
+            MOONS_KNOWN_ANOMALIES if is_moons
+            else SAMPLE_KNOWN_ANOMALIES if args.data == "higgs-sample"
+            else PAPER_KNOWN_ANOMALIES
         )
     if args.max_epochs is None:
         args.max_epochs = MOONS_MAX_EPOCHS if is_moons else PAPER_MAX_EPOCHS
-    if args.n_samples is None and args.data in BUILTIN_DATA:
+    if args.n_samples is None and args.data in ("moons", "higgs", "susy"):
         args.n_samples = MOONS_SAMPLES if is_moons else FETCHED_SAMPLES
     negative = [k for k in args.known_anomalies if k < 0]
     if negative:
@@ -292,6 +301,8 @@ def load_data(source, *, n_samples=None, data_home=None, root_options=None):
 
 
 def _load_builtin(name, n_samples, data_home):
+    if name == "higgs-sample":
+        return _random_rows(*load_higgs_sample(return_X_y=True), n_samples)
     if name == "moons":
         n_anomalies = max(2, round(MOONS_ANOMALY_FRACTION * n_samples))
         return make_anomaly_moons(

@@ -39,8 +39,9 @@ def labelled_blobs(n_normal=300, n_anomaly=40, n_features=4, seed=0):
 def test_moons_end_to_end(tmp_path, capsys):
     models = ["ope-uniform", "ope-hmc", "autoencoder", "isolation-forest"]
     status = main([
-        "--models", *models, "--known-anomalies", "0", "5", "--seeds", "2",
-        "--n-samples", "400", "--max-epochs", "3", "--output-dir", str(tmp_path),
+        "--data", "moons", "--models", *models, "--known-anomalies", "0", "5",
+        "--seeds", "2", "--n-samples", "400", "--max-epochs", "3",
+        "--output-dir", str(tmp_path),
     ])
     assert status == 0
     out, err = capsys.readouterr()
@@ -174,7 +175,7 @@ def test_a_failed_fit_is_reported_and_the_run_goes_on(tmp_path, capsys, monkeypa
 
     monkeypatch.setattr(_cli, "make_model", make_some_models_diverge)
     status = main([
-        "--models", "ope-hmc", "isolation-forest", "--n-samples", "200",
+        "--data", "moons", "--models", "ope-hmc", "isolation-forest", "--n-samples", "200",
         "--known-anomalies", "0", "5", *QUICK, "--output-dir", str(tmp_path),
     ])
     assert status == 1
@@ -188,14 +189,30 @@ def test_a_failed_fit_is_reported_and_the_run_goes_on(tmp_path, capsys, monkeypa
 
 def test_default_options_follow_the_data():
     parser = build_parser()
-    moons = parser.parse_args([])
+    default = parser.parse_args([])
+    check_arguments(parser, default)
+    moons = parser.parse_args(["--data", "moons"])
     check_arguments(parser, moons)
     higgs = parser.parse_args(["--data", "higgs"])
     check_arguments(parser, higgs)
+    assert default.data == "higgs-sample" and default.n_samples is None
+    assert default.known_anomalies == [0, 10, 100]
     assert moons.known_anomalies == [0, 10]
     assert higgs.known_anomalies == [0, 10, 100, 1000]
-    assert higgs.max_epochs == 40
+    assert higgs.max_epochs == default.max_epochs == 40
     assert moons.models == higgs.models and len(moons.models) == 10
+
+
+def test_default_run_is_on_the_shipped_real_higgs_events(tmp_path, capsys):
+    status = main(["--models", "ope-uniform", "isolation-forest", "one-class-svm",
+                   "--known-anomalies", "0", "100", *QUICK,
+                   "--output-dir", str(tmp_path)])
+    assert status == 0
+    payload, _ = read_outputs(tmp_path, "higgs-sample")
+    assert payload["data"]["source"] == "higgs-sample"
+    assert payload["data"]["n_rows"] == 4000 and payload["data"]["n_features"] == 28
+    assert payload["data"]["n_anomalies"] == 2100  # signal fraction 0.525
+    assert (tmp_path / "roc_higgs-sample.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_supervised_peer_and_physics_metrics(tmp_path, capsys):
@@ -280,7 +297,8 @@ def run_expecting_usage_error(argv, capsys):
     [
         (["--models", "ope-uniform", "svm"], "unknown model 'svm'"),
         (["--known-anomalies", "0", "-3"], "-3 is negative"),
-        (["--known-anomalies", "100000"], "100000 is more than the 70 anomalies"),
+        (["--data", "moons", "--known-anomalies", "100000"],
+         "100000 is more than the 70 anomalies"),
         (["--seeds", "0"], "--seeds: must be at least 1"),
         (["--epsilon", "1.5"], "--epsilon"),
         (["--max-epochs", "0"], "--max-epochs"),

@@ -19,6 +19,7 @@ from sklearn_physgen.datasets import (
     fetch_higgs,
     fetch_susy,
     get_data_home,
+    load_higgs_sample,
     make_anomaly_moons,
     make_anomaly_split,
     make_curved_manifold,
@@ -187,6 +188,24 @@ def test_feature_names_match_the_shared_higgs_file():
         pytest.skip(f"{SHARED_HIGGS} not present")
     with np.load(SHARED_HIGGS, allow_pickle=False) as shared:
         assert list(shared["feature_names"]) == datasets.HIGGS_FEATURE_NAMES
+
+
+def test_shipped_higgs_sample_is_real_and_offline():
+    bunch = load_higgs_sample()
+    assert bunch.data.shape == (4000, 28) and bunch.data.dtype == np.float32
+    assert bunch.target.dtype == np.int8 and set(np.unique(bunch.target)) == {0, 1}
+    assert bunch.feature_names == datasets.HIGGS_FEATURE_NAMES
+    assert "CC BY 4.0" in bunch.DESCR and "Baldi" in bunch.DESCR
+    # b-tags take UCI's few discrete values; lepton pT is positive
+    b_tag = bunch.data[:, bunch.feature_names.index("jet_1_b-tag")]
+    assert len(np.unique(b_tag)) <= 3 and (bunch.data[:, 0] > 0).all()
+    if SHARED_HIGGS.exists():  # the very rows of the project's real subset
+        with np.load(SHARED_HIGGS, allow_pickle=False) as shared:
+            rows = np.flatnonzero(shared["source"] == 0)[:4000]
+            np.testing.assert_array_equal(bunch.data, shared["X"][rows])
+            np.testing.assert_array_equal(bunch.target, shared["y"][rows])
+    X, y = load_higgs_sample(return_X_y=True)
+    assert X.shape == (4000, 28) and y.shape == (4000,)
 
 
 def test_fetch_susy_return_X_y(tmp_path, server, monkeypatch):

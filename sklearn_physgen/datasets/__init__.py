@@ -22,7 +22,7 @@ from ._uci import HIGGS_FEATURE_NAMES as HIGGS_FEATURE_NAMES
 from ._uci import HIGGS_REMOTE as HIGGS_REMOTE
 from ._uci import SUSY_FEATURE_NAMES as SUSY_FEATURE_NAMES
 from ._uci import SUSY_REMOTE as SUSY_REMOTE
-from ._uci import fetch_higgs, fetch_susy
+from ._uci import fetch_higgs, fetch_susy, load_higgs_sample
 
 __all__ = [
     "RemoteFile",
@@ -30,6 +30,7 @@ __all__ = [
     "fetch_higgs",
     "fetch_susy",
     "get_data_home",
+    "load_higgs_sample",
     "load_root",
     "make_anomaly_moons",
     "make_anomaly_split",

@@ -12,6 +12,7 @@ import numbers
 import os
 import shutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -323,6 +324,10 @@ def _fetch_uci(
                 )
             X, y = np.array(X[:n_samples]), np.array(y[:n_samples])
 
+    return _bunch(X, y, feature_names, descr, return_X_y, as_frame)
+
+
+def _bunch(X, y, feature_names, descr, return_X_y, as_frame):
     frame = None
     if as_frame:
         pandas = _import_pandas()
@@ -598,3 +603,62 @@ def fetch_susy(
         n_samples=n_samples,
     )
 
+
+
+HIGGS_SAMPLE_PATH = Path(__file__).parent / "data" / "higgs_sample.csv.gz"
+
+_HIGGS_SAMPLE_DESCR = """HIGGS sample (4,000 real events of UCI HIGGS, shipped with the package)
+--------------------------------------------------------------------------
+
+The same features and labels as fetch_higgs, for 4,000 events: the
+first 4,000 rows of the copy of UCI HIGGS re-published in the
+sassoftware/sas-viya-workbench-examples repository (data/higgs.csv), at full
+(float32) precision. Nothing was generated or changed but the number type.
+Signal fraction 0.525. Small enough to ship (525 kB), for examples, tests and
+the main command's first run without a download; use fetch_higgs for the
+11 million events.
+
+""" + _HIGGS_DESCR.split("\n", 2)[2]
+
+
+def load_higgs_sample(*, return_X_y=False, as_frame=False):
+    """Load 4,000 real HIGGS events shipped with the package (no download).
+
+    The first 4,000 events of a published copy of the UCI HIGGS data set, with
+    the features, labels and column names of :func:`fetch_higgs`; see
+    ``DESCR`` for where they come from, the licence (CC BY 4.0) and the
+    citation.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame, ``target`` a Series named
+        ``"target"`` and ``frame`` a DataFrame with both.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes of :func:`fetch_higgs`:
+        ``data`` (ndarray of shape (4000, 28), float32), ``target`` (int8, 1
+        for signal), ``feature_names``, ``target_names``, ``signal_label``,
+        ``background_label``, ``frame`` and ``DESCR``.
+    (data, target) : tuple if ``return_X_y`` is True
+        The features and labels, without the Bunch.
+
+    See Also
+    --------
+    fetch_higgs : All 11 million events (downloaded once, then cached).
+
+    Examples
+    --------
+    >>> from sklearn_physgen.datasets import load_higgs_sample
+    >>> X, y = load_higgs_sample(return_X_y=True)
+    >>> X.shape, X.dtype, round(float(y.mean()), 3)
+    ((4000, 28), dtype('float32'), 0.525)
+    """
+    table = np.loadtxt(HIGGS_SAMPLE_PATH, delimiter=",", skiprows=1, dtype=np.float64)
+    X = table[:, 1:].astype(np.float32)
+    y = table[:, 0].astype(np.int8)
+    return _bunch(X, y, HIGGS_FEATURE_NAMES, _HIGGS_SAMPLE_DESCR, return_X_y, as_frame)
