@@ -10,6 +10,7 @@ from ._flows import NormalizingFlow
 from ._gan import GAN
 from ._one_plus_epsilon import FitHealthWarning, OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
+from ._onnx import export_onnx
 
 __version__ = "0.1.0.dev0"
 
@@ -26,5 +27,6 @@ __all__ = [
     "VariationalAutoencoder",
     "__version__",
     "datasets",
+    "export_onnx",
     "metrics",
 ]

@@ -1,0 +1,263 @@
+"""Export of fitted estimators' inference paths to ONNX."""
+
+import os
+import tempfile
+
+import numpy as np
+import torch
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from ._autoencoders import Autoencoder, VariationalAutoencoder
+from ._deep_svdd import DeepSVDD
+from ._gan import GAN
+from ._one_plus_epsilon import OUTSIDE_BOX_SLOPE, OnePlusEpsilonDetector
+
+
+def _float32(values):
+    return torch.as_tensor(np.asarray(values, dtype=np.float32))
+
+
+class _Standardize(torch.nn.Module):
+    def __init__(self, scaler):
+        super().__init__()
+        mean = scaler.mean_ if scaler.with_mean else np.zeros(scaler.n_features_in_)
+        scale = scaler.scale_ if scaler.with_std else np.ones(scaler.n_features_in_)
+        self.register_buffer("mean", _float32(mean))
+        self.register_buffer("scale", _float32(scale))
+
+    def forward(self, x):
+        return (x - self.mean) / self.scale
+
+
+class _Unstandardize(_Standardize):
+    def forward(self, x):
+        return x * self.scale + self.mean
+
+
+class _ReconstructionScore(torch.nn.Module):
+    """``Autoencoder.score_samples``: minus the mean squared reconstruction error."""
+
+    def __init__(self, network):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x):
+        return -((self.network(x) - x) ** 2).mean(dim=1)
+
+
+class _Encode(torch.nn.Module):
+    def __init__(self, network):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x):
+        codes = self.network.encode(x)
+        return codes[0] if isinstance(codes, tuple) else codes  # the VAE: (mean, log_var)
+
+
+class _SVDDScore(torch.nn.Module):
+    def __init__(self, network):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x):
+        return -self.network.squared_distance(x)
+
+
+class _BoxedLogits(torch.nn.Module):
+    """``OnePlusEpsilonDetector.score_samples``: ``g`` of the point clipped to
+    the sampling box, minus a steep slope times its distance to the box."""
+
+    def __init__(self, network, low, high):
+        super().__init__()
+        self.network = network
+        self.register_buffer("low", _float32(low))
+        self.register_buffer("high", _float32(high))
+        self.register_buffer("width", _float32(np.where(high > low, high - low, 1.0)))
+
+    def forward(self, x):
+        clipped = torch.minimum(torch.maximum(x, self.low), self.high)
+        logits = self.network(clipped)[:, 0]
+        distance = (((x - clipped) / self.width) ** 2).sum(dim=1).sqrt()
+        return logits - OUTSIDE_BOX_SLOPE * distance
+
+
+class _Shift(torch.nn.Module):
+    def __init__(self, scores, offset):
+        super().__init__()
+        self.scores = scores
+        self.offset = float(offset)
+
+    def forward(self, x):
+        return self.scores(x) - self.offset
+
+
+def _scoring_module(estimator, method):
+    if method not in ("score_samples", "decision_function", "transform", "sample"):
+        raise ValueError(
+            f"method must be 'score_samples', 'decision_function', 'transform' or "
+            f"'sample', got {method!r}."
+        )
+    name = type(estimator).__name__
+    if getattr(estimator, "n_conditions_", 0):
+        raise NotImplementedError(
+            f"Exporting a conditional {name} is not supported: its conditions are "
+            "encoded (one-hot or standardised) outside the network."
+        )
+    if method == "transform":
+        if not isinstance(estimator, (Autoencoder, VariationalAutoencoder)):
+            raise ValueError(f"{name} has no transform to export.")
+        return _Encode(estimator.module_)  # the VAE's encode: posterior means
+    if method == "sample":
+        if not isinstance(estimator, GAN):
+            raise ValueError(
+                f"Exporting sample is supported for GAN (noise in, events out), "
+                f"not {name}."
+            )
+        return torch.nn.Sequential(estimator.generator_, _Unstandardize(estimator.scaler_))
+    if isinstance(estimator, Autoencoder):
+        scores = _ReconstructionScore(estimator.module_)
+    elif isinstance(estimator, DeepSVDD):
+        scores = _SVDDScore(estimator.module_)
+    elif isinstance(estimator, OnePlusEpsilonDetector):
+        scores = _BoxedLogits(estimator.module_, estimator.box_low_, estimator.box_high_)
+    elif isinstance(estimator, VariationalAutoencoder):
+        raise NotImplementedError(
+            "VariationalAutoencoder.score_samples is a Monte Carlo estimate (an "
+            "average over random latent draws), which an ONNX graph cannot "
+            "reproduce draw for draw; export its transform (the posterior means) "
+            "or score with an Autoencoder."
+        )
+    else:
+        raise NotImplementedError(
+            f"Exporting {method} of {name} is not supported; supported: the scores "
+            "of Autoencoder, DeepSVDD and OnePlusEpsilonDetector, the transform "
+            "of the autoencoders and GAN.sample."
+        )
+    return _Shift(scores, estimator.offset_) if method == "decision_function" else scores
+
+
+def export_onnx(estimator, path, *, method=None, opset_version=None):
+    """Write the inference path of a fitted estimator to an ONNX file.
+
+    The file holds one graph with one float32 input and one output, for any
+    number of rows, which ONNX Runtime (Python, C++, C#, Java) and the
+    frameworks built on it run without Python or PyTorch: a trigger or an
+    offline reconstruction job can then score events with the trained model.
+
+    ============================  ======================  ======================
+    estimator                     method                  input -> output
+    ============================  ======================  ======================
+    ``Autoencoder``               ``score_samples``,      ``X`` -> scores
+                                  ``decision_function``
+    ``DeepSVDD``                  the same                ``X`` -> scores
+    ``OnePlusEpsilonDetector``    the same                ``X`` -> scores
+    ``Autoencoder``, ``VAE``      ``transform``           ``X`` -> codes
+    ``GAN``                       ``sample``              noise ``Z`` -> events
+    ============================  ======================  ======================
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted estimator from the table, or a fitted ``Pipeline`` whose
+        last step is one and whose other steps are ``StandardScaler``: their
+        scaling goes into the graph, so the file takes raw features.
+    path : str or path-like
+        The ``.onnx`` file to write. It is written under a temporary name and
+        renamed when complete: an interrupted export leaves no partial file.
+    method : str, default=None
+        The method to export; by default ``'sample'`` for a GAN,
+        ``'transform'`` for a VariationalAutoencoder and ``'score_samples'``
+        otherwise.
+    opset_version : int, default=None
+        ONNX operator set; ``None`` lets torch choose.
+
+    Returns
+    -------
+    path : str
+        The path written.
+
+    Raises
+    ------
+    NotImplementedError
+        For what cannot be exported: the VAE's ``score_samples`` (a Monte
+        Carlo average over random draws), conditional models (their
+        conditions are encoded outside the network), normalizing flows and
+        the gradient-boosting ``OnePlusEpsilonClassifier`` (not a torch
+        network; scikit-learn models go through ``skl2onnx``).
+    ValueError
+        For a method the estimator does not have.
+    TypeError
+        For a pipeline step other than ``StandardScaler``.
+
+    Notes
+    -----
+    The graph computes in float32, as the estimators do; it matches their
+    output to about 1e-6 relative (the tests require 1e-5). The export runs
+    ``torch.onnx.export`` (its ``torch.export``-based exporter, which needs
+    the ``onnxscript`` package: ``pip install 'sklearn_physgen[onnx]'``).
+    ``GAN.sample`` in the graph takes the noise as input: draw it from
+    ``N(0, 1)`` with shape ``(n_events, latent_dim)`` on the side of the
+    consumer.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> from sklearn_physgen import Autoencoder, export_onnx
+    >>> X = np.random.RandomState(0).normal(size=(200, 4)).astype(np.float32)
+    >>> model = Autoencoder(max_epochs=2, random_state=0).fit(X)
+    >>> path = export_onnx(model, os.path.join(tempfile.mkdtemp(), "ae.onnx"))
+    >>> import onnxruntime
+    >>> session = onnxruntime.InferenceSession(path)
+    >>> scores = session.run(None, {"X": X})[0]
+    >>> bool(np.allclose(scores, model.score_samples(X), rtol=1e-5, atol=1e-6))
+    True
+    >>> import shutil; shutil.rmtree(os.path.dirname(path))
+    """
+    scalers = []
+    if isinstance(estimator, Pipeline):
+        *transformers, (_, estimator) = estimator.steps
+        for step_name, step in transformers:
+            if not isinstance(step, StandardScaler):
+                raise TypeError(
+                    f"Pipeline step {step_name!r} is a {type(step).__name__}; only "
+                    "StandardScaler steps can go into the ONNX graph before the model."
+                )
+            check_is_fitted(step)
+            scalers.append(_Standardize(step))
+    check_is_fitted(estimator)
+    if method is None:
+        method = ("sample" if isinstance(estimator, GAN)
+                  else "transform" if isinstance(estimator, VariationalAutoencoder)
+                  else "score_samples")
+    module = _scoring_module(estimator, method)
+    if method == "sample":
+        if scalers:
+            raise ValueError("A pipeline's scalers cannot precede GAN.sample.")
+        n_inputs, input_name, output_name = estimator.latent_dim, "Z", "X"
+    else:
+        module = torch.nn.Sequential(*scalers, module)
+        n_inputs = estimator.n_features_in_
+        input_name, output_name = "X", "codes" if method == "transform" else "scores"
+    module = module.cpu().eval()
+
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(suffix=".onnx.tmp", dir=directory)
+    os.close(handle)
+    try:
+        example = torch.zeros(3, n_inputs)
+        with torch.no_grad():
+            torch.onnx.export(
+                module, (example,), temporary,
+                input_names=[input_name], output_names=[output_name],
+                dynamic_shapes=({0: torch.export.Dim("n_rows")},),
+                opset_version=opset_version, dynamo=True, verbose=False,
+            )
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
