@@ -331,6 +331,23 @@ def test_epoch_loop_records_what_skorchs_loop_records():
     assert len(skorch_loop.history_[-1, "batches"]) == 3 + 1  # and one validation batch
 
 
+def test_training_flushes_subnormals_and_restores_the_setting():
+    from sklearn_physgen._base import _flushing_denormals
+
+    class Probe(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("flushing", _flushing_denormals())
+
+    for before in (False, True):
+        torch.set_flush_denormal(before)
+        try:
+            model = quick(Autoencoder, callbacks=[Probe()]).fit(small_data())
+            assert _flushing_denormals() is before
+        finally:
+            torch.set_flush_denormal(False)
+        assert model.history_[:, "flushing"] == [True, True]
+
+
 def test_fitted_skorch_net_and_history_are_exposed():
     model = quick(Autoencoder, max_epochs=3).fit(small_data())
     assert model.net_.module_ is model.module_
