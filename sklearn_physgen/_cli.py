@@ -19,7 +19,9 @@ it is the classifier to beat.
 """
 
 import argparse
+import contextlib
 import csv
+import importlib.util
 import json
 import platform
 import sys
@@ -67,6 +69,7 @@ PAPER_MAX_EPOCHS = 40
 TEST_SIZE = 0.3
 BACKGROUND_EFFICIENCIES = (1e-2, 1e-3)
 ONE_CLASS_SVM_MAX_TRAIN = 5000
+PLOT_STYLES = ("CMS", "ATLAS", "LHCb2", "ALICE", "ROOT")
 
 
 # recorded per fit; the signal efficiencies are at BACKGROUND_EFFICIENCIES
@@ -196,6 +199,12 @@ def build_parser():
         "--quiet", "-q", action="store_true",
         help="no progress lines on stderr",
     )
+    parser.add_argument(
+        "--plot-style", default=None, metavar="STYLE",
+        choices=PLOT_STYLES,
+        help="draw the ROC plot in a collaboration's style with mplhep "
+        f"(pip install mplhep): {', '.join(PLOT_STYLES)} (default: matplotlib's)",
+    )
     return parser
 
 
@@ -257,6 +266,9 @@ def check_arguments(parser, args):
              if value is not None]
     if given and not is_root:
         parser.error(f"argument {given[0]}: only for --data FILE.root")
+    if args.plot_style is not None and importlib.util.find_spec("mplhep") is None:
+        parser.error(f"argument --plot-style: {args.plot_style} needs mplhep "
+                     "(pip install mplhep)")
 
 
 # -- data ------------------------------------------------------------------------
@@ -803,7 +815,7 @@ def write_results(output_dir, tag, payload):
     return paths
 
 
-def plot_roc_curves(curves, path, title):
+def plot_roc_curves(curves, path, title, style=None):
     """One ROC curve per model (first seed, largest ``k``), saved as a PNG.
 
     Parameters
@@ -814,6 +826,9 @@ def plot_roc_curves(curves, path, title):
         Where to save the figure.
     title : str
         Figure title.
+    style : str, default=None
+        An mplhep style (``'CMS'``, ``'ATLAS'``, ``'LHCb2'``, ``'ROOT'``...);
+        None keeps matplotlib's.
 
     Returns
     -------
@@ -829,6 +844,21 @@ def plot_roc_curves(curves, path, title):
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    context = plt.style.context(_hep_style(style)) if style else contextlib.nullcontext()
+    with context:
+        figure = _draw_roc_curves(plt, curves, title)
+        figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _hep_style(name):
+    import mplhep  # checked by check_arguments
+
+    return getattr(mplhep.style, name)
+
+
+def _draw_roc_curves(plt, curves, title):
     figure, axes = plt.subplots(figsize=(6, 5))
     for name, (k, auc, false_positive_rate, true_positive_rate) in curves.items():
         style = "--" if name in ONE_CLASS_MODELS else "-"
@@ -840,9 +870,7 @@ def plot_roc_curves(curves, path, title):
     axes.set_title(title)
     axes.legend(loc="best", fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return figure
 
 
 def _data_tag(source):
@@ -958,7 +986,7 @@ def _report(args, payload, curves, output_dir):
     paths = write_results(output_dir, tag, payload)
     roc_path = plot_roc_curves(
         curves, output_dir / f"roc_{tag}.png",
-        f"{tag}: ROC curves (seed 0, largest k)",
+        f"{tag}: ROC curves (seed 0, largest k)", style=args.plot_style,
     )
     paths += [roc_path] if roc_path is not None else []
     print(f"\nwrote {', '.join(str(path) for path in paths)} "

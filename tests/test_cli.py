@@ -137,6 +137,15 @@ def test_root_file(tmp_path):
         assert exit_info.value.code == 2
 
 
+def test_roc_plot_in_a_collaborations_style(tmp_path):
+    pytest.importorskip("mplhep")
+    status = main(["--data", "moons", "--n-samples", "200", "--models", "isolation-forest",
+                   "--known-anomalies", "0", *QUICK, "--plot-style", "CMS",
+                   "--output-dir", str(tmp_path)])
+    assert status == 0
+    assert (tmp_path / "roc_moons.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.parametrize(
     "file_name, header",
     [("events.csv", True), ("events.csv", False), ("events.csv.gz", True)],
@@ -304,6 +313,7 @@ def run_expecting_usage_error(argv, capsys):
         (["--max-epochs", "0"], "--max-epochs"),
         (["--tree", "Events"], "--tree: only for --data FILE.root"),
         (["--data", "events.root"], "--label: required with a .root file"),
+        (["--plot-style", "Belle"], "--plot-style: invalid choice"),
     ],
 )
 def test_bad_arguments_exit_2(argv, message, capsys, tmp_path):
