@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoders import Autoencoder, VariationalAutoencoder
 from ._deep_svdd import DeepSVDD
+from ._flows import NormalizingFlow
 from ._gan import GAN
 from ._one_plus_epsilon import OUTSIDE_BOX_SLOPE, OnePlusEpsilonDetector
 
@@ -84,6 +85,20 @@ class _BoxedLogits(torch.nn.Module):
         return logits - OUTSIDE_BOX_SLOPE * distance
 
 
+class _FlowLogDensity(torch.nn.Module):
+    """``NormalizingFlow.score_samples``: the log-density in the data's units,
+    the flow's on the standardised features plus the scaling's log-Jacobian."""
+
+    def __init__(self, network, scaler):
+        super().__init__()
+        self.network = network
+        self.standardize = _Standardize(scaler)
+        self.log_jacobian = float(np.log(scaler.scale_).sum())
+
+    def forward(self, x):
+        return self.network.log_prob(self.standardize(x)) - self.log_jacobian
+
+
 class _Shift(torch.nn.Module):
     def __init__(self, scores, offset):
         super().__init__()
@@ -108,7 +123,10 @@ def _scoring_module(estimator, method):
         )
     if method == "transform":
         if not isinstance(estimator, (Autoencoder, VariationalAutoencoder)):
-            raise ValueError(f"{name} has no transform to export.")
+            raise ValueError(
+                f"Exporting transform is supported for Autoencoder and "
+                f"VariationalAutoencoder, not {name}."
+            )
         return _Encode(estimator.module_)  # the VAE's encode: posterior means
     if method == "sample":
         if not isinstance(estimator, GAN):
@@ -123,6 +141,8 @@ def _scoring_module(estimator, method):
         scores = _SVDDScore(estimator.module_)
     elif isinstance(estimator, OnePlusEpsilonDetector):
         scores = _BoxedLogits(estimator.module_, estimator.box_low_, estimator.box_high_)
+    elif isinstance(estimator, NormalizingFlow):
+        scores = _FlowLogDensity(estimator.module_, estimator.scaler_)
     elif isinstance(estimator, VariationalAutoencoder):
         raise NotImplementedError(
             "VariationalAutoencoder.score_samples is a Monte Carlo estimate (an "
@@ -133,8 +153,8 @@ def _scoring_module(estimator, method):
     else:
         raise NotImplementedError(
             f"Exporting {method} of {name} is not supported; supported: the scores "
-            "of Autoencoder, DeepSVDD and OnePlusEpsilonDetector, the transform "
-            "of the autoencoders and GAN.sample."
+            "of Autoencoder, DeepSVDD, OnePlusEpsilonDetector and NormalizingFlow, "
+            "the transform of the autoencoders and GAN.sample."
         )
     return _Shift(scores, estimator.offset_) if method == "decision_function" else scores
 
@@ -154,6 +174,7 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
                                   ``decision_function``
     ``DeepSVDD``                  the same                ``X`` -> scores
     ``OnePlusEpsilonDetector``    the same                ``X`` -> scores
+    ``NormalizingFlow``           the same                ``X`` -> log-density
     ``Autoencoder``, ``VAE``      ``transform``           ``X`` -> codes
     ``GAN``                       ``sample``              noise ``Z`` -> events
     ============================  ======================  ======================
@@ -184,9 +205,10 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
     NotImplementedError
         For what cannot be exported: the VAE's ``score_samples`` (a Monte
         Carlo average over random draws), conditional models (their
-        conditions are encoded outside the network), normalizing flows and
-        the gradient-boosting ``OnePlusEpsilonClassifier`` (not a torch
-        network; scikit-learn models go through ``skl2onnx``).
+        conditions are encoded outside the network), the flow's ``sample``
+        and ``transform`` (not tried), and the gradient-boosting
+        ``OnePlusEpsilonClassifier`` (not a torch network; scikit-learn models
+        go through ``skl2onnx``).
     ValueError
         For a method the estimator does not have.
     TypeError

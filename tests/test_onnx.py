@@ -41,7 +41,9 @@ def assert_matches(got, expected):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize("Estimator", [Autoencoder, DeepSVDD, OnePlusEpsilonDetector])
+@pytest.mark.parametrize(
+    "Estimator", [Autoencoder, DeepSVDD, OnePlusEpsilonDetector, NormalizingFlow]
+)
 @pytest.mark.parametrize("method", ["score_samples", "decision_function"])
 def test_scores_match(tmp_path, data, Estimator, method):
     X, _, far = data
@@ -80,13 +82,13 @@ def test_what_cannot_be_exported_says_why(tmp_path, data):
     with pytest.raises(NotImplementedError, match="Monte Carlo"):
         export_onnx(VariationalAutoencoder(**QUICK).fit(X), tmp_path / "v.onnx",
                     method="score_samples")
-    with pytest.raises(NotImplementedError, match="NormalizingFlow"):
-        export_onnx(NormalizingFlow(**QUICK).fit(X), tmp_path / "f.onnx")
+    with pytest.raises(ValueError, match="Exporting sample is supported for GAN"):
+        export_onnx(NormalizingFlow(**QUICK).fit(X), tmp_path / "f.onnx", method="sample")
     with pytest.raises(NotImplementedError, match="conditional"):
         export_onnx(GAN(conditional=True, **QUICK).fit(X, X[:, 0]), tmp_path / "g.onnx")
     with pytest.raises(TypeError, match="MinMaxScaler"):
         export_onnx(make_pipeline(MinMaxScaler(), Autoencoder(**QUICK)).fit(raw),
                     tmp_path / "p.onnx")
-    with pytest.raises(ValueError, match="no transform"):
+    with pytest.raises(ValueError, match="transform is supported for Autoencoder"):
         export_onnx(DeepSVDD(**QUICK).fit(X), tmp_path / "d.onnx", method="transform")
     assert not list(tmp_path.iterdir())  # nothing half-written
