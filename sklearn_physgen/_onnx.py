@@ -99,6 +99,49 @@ class _FlowLogDensity(torch.nn.Module):
         return self.network.log_prob(self.standardize(x)) - self.log_jacobian
 
 
+class _OneHot(torch.nn.Module):
+    """A fitted ``OneHotEncoder`` on numeric categories."""
+
+    def __init__(self, encoder):
+        super().__init__()
+        self.n_columns = len(encoder.categories_)
+        for j, categories in enumerate(encoder.categories_):
+            self.register_buffer(f"categories_{j}", _float32(categories))
+
+    def forward(self, c):
+        return torch.cat(
+            [(c[:, j : j + 1] == getattr(self, f"categories_{j}")).to(c.dtype)
+             for j in range(self.n_columns)],
+            dim=1,
+        )
+
+
+def _condition_encoder(estimator):
+    encoder = estimator.condition_encoder_
+    if isinstance(encoder, StandardScaler):
+        return _Standardize(encoder)
+    if not all(np.asarray(c).dtype.kind in "biuf" for c in encoder.categories_):
+        raise NotImplementedError(
+            "Exporting a GAN conditioned on non-numeric categories is not "
+            "supported: an ONNX graph takes numbers. Encode the categories as "
+            "integers before fitting."
+        )
+    return _OneHot(encoder)
+
+
+class _ConditionalGenerator(torch.nn.Module):
+    """``GAN.sample`` of a conditional GAN: noise and raw conditions in."""
+
+    def __init__(self, generator, encode_conditions, unscale):
+        super().__init__()
+        self.generator = generator
+        self.encode_conditions = encode_conditions
+        self.unscale = unscale
+
+    def forward(self, z, c):
+        return self.unscale(self.generator(torch.cat([z, self.encode_conditions(c)], dim=1)))
+
+
 class _Shift(torch.nn.Module):
     def __init__(self, scores, offset):
         super().__init__()
@@ -116,10 +159,14 @@ def _scoring_module(estimator, method):
             f"'sample', got {method!r}."
         )
     name = type(estimator).__name__
+    if method == "sample" and isinstance(estimator, GAN) and estimator.n_conditions_:
+        return _ConditionalGenerator(estimator.generator_, _condition_encoder(estimator),
+                                     _Unstandardize(estimator.scaler_))
     if getattr(estimator, "n_conditions_", 0):
         raise NotImplementedError(
-            f"Exporting a conditional {name} is not supported: its conditions are "
-            "encoded (one-hot or standardised) outside the network."
+            f"Exporting {method} of a conditional {name} is not supported (only "
+            "a conditional GAN's sample is): its conditions are encoded outside "
+            "the network."
         )
     if method == "transform":
         if not isinstance(estimator, (Autoencoder, VariationalAutoencoder)):
@@ -176,7 +223,9 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
     ``OnePlusEpsilonDetector``    the same                ``X`` -> scores
     ``NormalizingFlow``           the same                ``X`` -> log-density
     ``Autoencoder``, ``VAE``      ``transform``           ``X`` -> codes
-    ``GAN``                       ``sample``              noise ``Z`` -> events
+    ``GAN``                       ``sample``              noise ``Z`` (and
+                                                          conditions ``C``) ->
+                                                          events
     ============================  ======================  ======================
 
     Parameters
@@ -204,8 +253,8 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
     ------
     NotImplementedError
         For what cannot be exported: the VAE's ``score_samples`` (a Monte
-        Carlo average over random draws), conditional models (their
-        conditions are encoded outside the network), the flow's ``sample``
+        Carlo average over random draws), conditional models other than a
+        GAN's ``sample``, the flow's ``sample``
         and ``transform`` (not tried), and the gradient-boosting
         ``OnePlusEpsilonClassifier`` (not a torch network; scikit-learn models
         go through ``skl2onnx``).
@@ -222,7 +271,9 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
     the ``onnxscript`` package: ``pip install 'sklearn_physgen[onnx]'``).
     ``GAN.sample`` in the graph takes the noise as input: draw it from
     ``N(0, 1)`` with shape ``(n_events, latent_dim)`` on the side of the
-    consumer.
+    consumer. A conditional GAN's graph has a second input ``C``, the raw
+    conditions of each event (one row per event), encoded in the graph as in
+    ``fit`` (standardised, or one-hot on numeric categories).
 
     Examples
     --------
@@ -255,14 +306,21 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
                   else "transform" if isinstance(estimator, VariationalAutoencoder)
                   else "score_samples")
     module = _scoring_module(estimator, method)
+    rows = torch.export.Dim("n_rows")
     if method == "sample":
         if scalers:
             raise ValueError("A pipeline's scalers cannot precede GAN.sample.")
-        n_inputs, input_name, output_name = estimator.latent_dim, "Z", "X"
+        examples = (torch.zeros(3, estimator.latent_dim),)
+        input_names, output_name = ["Z"], "X"
+        if estimator.n_conditions_:
+            n_raw = estimator.condition_encoder_.n_features_in_
+            examples += (torch.zeros(3, n_raw),)
+            input_names.append("C")
     else:
         module = torch.nn.Sequential(*scalers, module)
-        n_inputs = estimator.n_features_in_
-        input_name, output_name = "X", "codes" if method == "transform" else "scores"
+        examples = (torch.zeros(3, estimator.n_features_in_),)
+        input_names = ["X"]
+        output_name = "codes" if method == "transform" else "scores"
     module = module.cpu().eval()
 
     path = os.fspath(path)
@@ -270,12 +328,11 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
     handle, temporary = tempfile.mkstemp(suffix=".onnx.tmp", dir=directory)
     os.close(handle)
     try:
-        example = torch.zeros(3, n_inputs)
         with torch.no_grad():
             torch.onnx.export(
-                module, (example,), temporary,
-                input_names=[input_name], output_names=[output_name],
-                dynamic_shapes=({0: torch.export.Dim("n_rows")},),
+                module, examples, temporary,
+                input_names=input_names, output_names=[output_name],
+                dynamic_shapes=tuple({0: rows} for _ in examples),
                 opset_version=opset_version, dynamo=True, verbose=False,
             )
         os.replace(temporary, path)

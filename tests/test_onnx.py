@@ -77,6 +77,24 @@ def test_gan_sampling_path_noise_in_events_out(tmp_path, data):
     assert_matches(run(path, noise), gan.sample(50, random_state=1))
 
 
+@pytest.mark.parametrize("kind", ["continuous", "categorical"])
+def test_conditional_gan_noise_and_conditions_in_events_out(tmp_path, data, kind):
+    # fast simulation: events generated at given conditions
+    _, raw, _ = data
+    rng = np.random.RandomState(2)
+    y = rng.uniform(1.0, 5.0, len(raw)) if kind == "continuous" else rng.randint(0, 3, len(raw))
+    gan = GAN(conditional=True, **QUICK).fit(raw, y)
+    path = export_onnx(gan, tmp_path / "conditional.onnx")
+    conditions = (np.linspace(1.0, 5.0, 40) if kind == "continuous"
+                  else np.arange(40) % 3)
+    noise = np.random.RandomState(1).standard_normal((40, gan.latent_dim))
+    session = ort.InferenceSession(str(path))
+    assert [node.name for node in session.get_inputs()] == ["Z", "C"]
+    got = session.run(None, {"Z": noise.astype(np.float32),
+                             "C": conditions[:, None].astype(np.float32)})[0]
+    assert_matches(got, gan.sample(40, y=conditions, random_state=1))
+
+
 def test_what_cannot_be_exported_says_why(tmp_path, data):
     X, raw, _ = data
     with pytest.raises(NotImplementedError, match="Monte Carlo"):
@@ -85,7 +103,11 @@ def test_what_cannot_be_exported_says_why(tmp_path, data):
     with pytest.raises(ValueError, match="Exporting sample is supported for GAN"):
         export_onnx(NormalizingFlow(**QUICK).fit(X), tmp_path / "f.onnx", method="sample")
     with pytest.raises(NotImplementedError, match="conditional"):
-        export_onnx(GAN(conditional=True, **QUICK).fit(X, X[:, 0]), tmp_path / "g.onnx")
+        export_onnx(GAN(conditional=True, **QUICK).fit(X, X[:, 0]), tmp_path / "g.onnx",
+                    method="score_samples")
+    with pytest.raises(NotImplementedError, match="non-numeric categories"):
+        export_onnx(GAN(conditional=True, **QUICK).fit(X, np.array(["a", "b"] * 150)),
+                    tmp_path / "g.onnx")
     with pytest.raises(TypeError, match="MinMaxScaler"):
         export_onnx(make_pipeline(MinMaxScaler(), Autoencoder(**QUICK)).fit(raw),
                     tmp_path / "p.onnx")
