@@ -1,5 +1,6 @@
 """Export of fitted estimators' inference paths to ONNX."""
 
+import copy
 import os
 import tempfile
 
@@ -321,7 +322,8 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
         examples = (torch.zeros(3, estimator.n_features_in_),)
         input_names = ["X"]
         output_name = "codes" if method == "transform" else "scores"
-    module = module.cpu().eval()
+    # a copy: exporting must not move a GPU-trained estimator's networks
+    module = copy.deepcopy(module).cpu().eval()
 
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
