@@ -234,10 +234,9 @@ def flushed_denormals(device):
     Long CPU trainings can fill a network's weights, Adam's moment estimates
     or activations with subnormal numbers (ReLU units that stopped
     receiving gradient decay towards zero through them), and arithmetic on
-    subnormals is many times slower on x86. Measured on 10^7 HIGGS-like
-    rows, the brute-force (1+eps) detector's batches slowed from 7 to 13 ms
-    over one epoch without this, and stayed at 7 ms with it. Values below
-    1.2e-38 change a float32 network by nothing measurable.
+    subnormals is many times slower on x86 (``benchmarks/bench_subnormals.py``
+    and the benchmarks page measure it). Values below 1.2e-38 change a
+    float32 network by nothing measurable.
     """
     if torch.device(device).type != "cpu":
         yield
@@ -309,22 +308,31 @@ class InMemoryDataset(torch.utils.data.Dataset):
         return InMemoryDataset(self.X, self.y, indices, self.transform)
 
 
-class BatchStandardizer:
+class BatchStandardizer(torch.nn.Module):
     """A fitted ``StandardScaler``'s ``transform``, applied to torch batches.
 
     ``(rows - mean) / scale`` in float32, the operations scikit-learn's
     ``transform`` runs on a float32 array, so a batch standardised here is
-    bit for bit the same rows of the standardised array.
+    bit for bit the same rows of the standardised array. Training applies it
+    to mini-batches of shared data; the ONNX export puts it in the graph.
     """
 
     def __init__(self, scaler):
-        self.mean = torch.as_tensor(scaler.mean_, dtype=torch.float32)
-        self.scale = torch.as_tensor(scaler.scale_, dtype=torch.float32)
+        super().__init__()
+        n_features = scaler.n_features_in_
+        mean = scaler.mean_ if scaler.with_mean else np.zeros(n_features)
+        scale = scaler.scale_ if scaler.with_std else np.ones(n_features)
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
 
-    def __call__(self, rows):
+    def forward(self, rows):
         if self.mean.device != rows.device:
-            self.mean, self.scale = self.mean.to(rows.device), self.scale.to(rows.device)
+            self.to(rows.device)
         return (rows - self.mean) / self.scale
+
+    def inverse(self, rows):
+        """``rows * scale + mean``: back to the data's units."""
+        return rows * self.scale + self.mean
 
 
 def standardized_training_data(X, scaler):
@@ -480,11 +488,10 @@ class PhysgenNet(NeuralNet):
         self.history.record(prefix + "_batch_count", n_batches)
         if n_batches:
             loss = float(total) / n_rows
-            best = self.__dict__.setdefault("_best_losses", {})
-            is_best = loss < best.get(prefix, np.inf)
-            if is_best:
-                best[prefix] = loss
-            self.history.record(prefix + "_loss", loss)
+            key = prefix + "_loss"
+            earlier = [row[key] for row in self.history[:-1] if key in row]
+            is_best = not earlier or loss < min(earlier)
+            self.history.record(key, loss)
             self.history.record(prefix + "_loss_best", bool(is_best))
 
     def validation_step(self, batch, **fit_params):

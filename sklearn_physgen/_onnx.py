@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoders import Autoencoder, VariationalAutoencoder
+from ._base import BatchStandardizer
 from ._deep_svdd import DeepSVDD
 from ._flows import NormalizingFlow
 from ._gan import GAN
@@ -21,21 +22,13 @@ def _float32(values):
     return torch.as_tensor(np.asarray(values, dtype=np.float32))
 
 
-class _Standardize(torch.nn.Module):
+class _Unstandardize(torch.nn.Module):
     def __init__(self, scaler):
         super().__init__()
-        mean = scaler.mean_ if scaler.with_mean else np.zeros(scaler.n_features_in_)
-        scale = scaler.scale_ if scaler.with_std else np.ones(scaler.n_features_in_)
-        self.register_buffer("mean", _float32(mean))
-        self.register_buffer("scale", _float32(scale))
+        self.standardizer = BatchStandardizer(scaler)
 
     def forward(self, x):
-        return (x - self.mean) / self.scale
-
-
-class _Unstandardize(_Standardize):
-    def forward(self, x):
-        return x * self.scale + self.mean
+        return self.standardizer.inverse(x)
 
 
 class _ReconstructionScore(torch.nn.Module):
@@ -93,7 +86,7 @@ class _FlowLogDensity(torch.nn.Module):
     def __init__(self, network, scaler):
         super().__init__()
         self.network = network
-        self.standardize = _Standardize(scaler)
+        self.standardize = BatchStandardizer(scaler)
         self.log_jacobian = float(np.log(scaler.scale_).sum())
 
     def forward(self, x):
@@ -120,7 +113,7 @@ class _OneHot(torch.nn.Module):
 def _condition_encoder(estimator):
     encoder = estimator.condition_encoder_
     if isinstance(encoder, StandardScaler):
-        return _Standardize(encoder)
+        return BatchStandardizer(encoder)
     if not all(np.asarray(c).dtype.kind in "biuf" for c in encoder.categories_):
         raise NotImplementedError(
             "Exporting a GAN conditioned on non-numeric categories is not "
@@ -300,7 +293,7 @@ def export_onnx(estimator, path, *, method=None, opset_version=None):
                     "StandardScaler steps can go into the ONNX graph before the model."
                 )
             check_is_fitted(step)
-            scalers.append(_Standardize(step))
+            scalers.append(BatchStandardizer(step))
     check_is_fitted(estimator)
     if method is None:
         method = ("sample" if isinstance(estimator, GAN)

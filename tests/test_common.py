@@ -11,10 +11,9 @@ import inspect
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator
+from _public import public_estimators
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import sklearn_physgen
 from sklearn_physgen import (
     GAN,
     Autoencoder,
@@ -125,22 +124,13 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def _public_estimators():
-    return [
-        getattr(sklearn_physgen, name)
-        for name in sklearn_physgen.__all__
-        if inspect.isclass(getattr(sklearn_physgen, name))
-        and issubclass(getattr(sklearn_physgen, name), BaseEstimator)
-    ]
-
-
-@pytest.mark.parametrize("cls", _public_estimators(), ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", public_estimators(), ids=lambda cls: cls.__name__)
 def test_every_public_estimator_is_checked(cls):
     # the class itself, or a view of it that only maps the checks' labels
     assert any(isinstance(estimator, cls) for estimator in ESTIMATORS)
 
 
-@pytest.mark.parametrize("cls", _public_estimators(), ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", public_estimators(), ids=lambda cls: cls.__name__)
 def test_constructor_arguments_are_keyword_only_after_the_first(cls):
     parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
     positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]

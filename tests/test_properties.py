@@ -27,13 +27,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _public import public_estimators
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-import sklearn_physgen
 from sklearn_physgen import (
     GAN,
     Autoencoder,
@@ -85,12 +85,7 @@ EXTRA_CONFIGS = {
     ),
 }
 
-PUBLIC_ESTIMATORS = sorted(
-    name
-    for name in sklearn_physgen.__all__
-    if isinstance(getattr(sklearn_physgen, name), type)
-    and issubclass(getattr(sklearn_physgen, name), BaseEstimator)
-)
+PUBLIC_ESTIMATORS = [cls.__name__ for cls in public_estimators()]
 CONFIGS = {**FACTORIES, **EXTRA_CONFIGS}
 CONFIG_NAMES = sorted(CONFIGS)
 

@@ -275,6 +275,18 @@ def _import_pandas():
     return pandas
 
 
+def _as_frame(X, y, feature_names):
+    """``(data, target, frame)`` for ``as_frame=True``: the features as a
+    DataFrame, ``y`` as a Series named ``"target"`` (None without labels) and
+    both in one frame."""
+    pandas = _import_pandas()
+    frame = pandas.DataFrame(np.asarray(X), columns=list(feature_names))
+    if y is None:
+        return frame, None, frame
+    frame["target"] = np.asarray(y)
+    return frame[list(feature_names)], frame["target"], frame
+
+
 def _is_gzipped(path):
     return os.fspath(path).endswith(".gz")
 

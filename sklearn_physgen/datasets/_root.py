@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._base import _as_frame
+
 #: Entries read per chunk: bounds the memory of a cut or a row limit.
 STEP_SIZE = 500_000
 
@@ -256,14 +258,7 @@ def load_root(
              + (f"; at most {n_samples:,} events" if n_samples else "") + ".")
     frame = None
     if as_frame:
-        import pandas as pd
-
-        data = pd.DataFrame(data, columns=feature_names)
-        if labels is not None:
-            labels = pd.Series(labels, name="target")
-            frame = pd.concat([data, labels], axis=1)
-        else:
-            frame = data
+        data, labels, frame = _as_frame(data, labels, feature_names)
     if return_X_y:
         return data, labels
     return Bunch(data=data, target=labels, sample_weight=weights,

@@ -20,9 +20,9 @@ from sklearn.utils import Bunch
 from ._base import (
     _COPY_CHUNK_BYTES,
     RemoteFile,
+    _as_frame,
     _atomic_output,
     _download,
-    _import_pandas,
     _iter_numeric_csv,
     _remove_quietly,
     _scratch_file,
@@ -330,10 +330,7 @@ def _fetch_uci(
 def _bunch(X, y, feature_names, descr, return_X_y, as_frame):
     frame = None
     if as_frame:
-        pandas = _import_pandas()
-        frame = pandas.DataFrame(np.asarray(X), columns=list(feature_names))
-        frame["target"] = np.asarray(y)
-        X, y = frame[list(feature_names)], frame["target"]
+        X, y, frame = _as_frame(X, y, feature_names)
     if return_X_y:
         return X, y
     return Bunch(
