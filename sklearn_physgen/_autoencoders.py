@@ -23,9 +23,11 @@ from ._base import (
     OutlierScoresMixin,
     append_conditions,
     build_user_module,
+    check_fit_sample_weight,
     check_layer_sizes,
     check_sample_size,
     make_mlp,
+    weighted_mean,
 )
 
 #: Bounds of every predicted or learned log-variance, so exp() stays finite.
@@ -87,14 +89,7 @@ class _BaseAutoencoder(
             )
         return encoder, decoder
 
-    def _fit_autoencoder(self, X):
-        X = self._validate_fit_data(X)
-        self._fit_net(X)
-        self._after_training(X)
-        self._set_offset(self._score_samples(X))
-        return self
-
-    def _after_training(self, X):
+    def _after_training(self, X, sample_weight=None):
         """Hook for fitted state derived from the trained network."""
 
     def transform(self, X):
@@ -322,7 +317,7 @@ class Autoencoder(_BaseAutoencoder):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on ``X``.
 
         Parameters
@@ -331,13 +326,21 @@ class Autoencoder(_BaseAutoencoder):
             Training data (standardise it first, e.g. with ``StandardScaler``).
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights: the reconstruction error, the latent
+            Gaussian that ``sample`` draws from and ``offset_`` are weighted.
 
         Returns
         -------
         self : Autoencoder
             The fitted estimator.
         """
-        return self._fit_autoencoder(X)
+        X = self._validate_fit_data(X)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
+        self._fit_net(X, sample_weight=sample_weight)
+        self._after_training(X, sample_weight)
+        self._set_offset(self._score_samples(X), sample_weight)
+        return self
 
     def _build_module(self, X):
         return AutoencoderNetwork(*self._build_encoder_decoder(X.shape[1]))
@@ -345,10 +348,12 @@ class Autoencoder(_BaseAutoencoder):
     def _build_criterion(self, X):
         return ReconstructionLoss(self.noise_std)
 
-    def _after_training(self, X):
+    def _after_training(self, X, sample_weight=None):
         Z = self._encode(X).astype(np.float64)
-        self.latent_mean_ = Z.mean(axis=0)
-        self.latent_covariance_ = np.atleast_2d(np.cov(Z, rowvar=False))
+        self.latent_mean_ = np.average(Z, axis=0, weights=sample_weight)
+        self.latent_covariance_ = np.atleast_2d(
+            np.cov(Z, rowvar=False, aweights=sample_weight)
+        )
 
     def _score_samples(self, X):
         def negative_error(batch):
@@ -579,7 +584,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the VAE on ``X`` by maximising the (β-)ELBO.
 
         Parameters
@@ -590,6 +595,10 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
                 default=None
             Conditions when ``conditional=True`` (required then); ignored
             otherwise.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights: the ELBO (training and validation)
+            and ``offset_`` are weighted, so the model, and ``sample``, follow
+            the weighted distribution.
 
         Returns
         -------
@@ -597,11 +606,12 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
         conditions = self._fit_conditions(y, X.shape[0])
         X_and_conditions = append_conditions(X, conditions)
-        self._fit_net(X_and_conditions)
+        self._fit_net(X_and_conditions, sample_weight=sample_weight)
         self._after_training(X)
-        self._set_offset(self._score_samples(X, conditions))
+        self._set_offset(self._score_samples(X, conditions), sample_weight)
         return self
 
     def _build_module(self, X_and_conditions):
@@ -613,7 +623,7 @@ class VariationalAutoencoder(ConditionalTransformMixin, ConditionsMixin, _BaseAu
     def _build_criterion(self, X):
         return NegativeELBO(self.beta)
 
-    def _after_training(self, X):
+    def _after_training(self, X, sample_weight=None):
         log_var = self.module_.decoder_log_var().detach().cpu().numpy()
         self.decoder_variance_ = np.exp(log_var.astype(np.float64))
 
@@ -729,11 +739,13 @@ class ReconstructionLoss(torch.nn.Module):
         super().__init__()
         self.noise_std = noise_std
 
-    def forward(self, module, X, y=None):
+    def forward(self, module, X, y=None, weight=None):
         inputs = X
         if self.training and self.noise_std > 0:
             inputs = X + self.noise_std * torch.randn_like(X)
-        return torch.nn.functional.mse_loss(module(inputs), X)
+        if weight is None:
+            return torch.nn.functional.mse_loss(module(inputs), X)
+        return weighted_mean(((module(inputs) - X) ** 2).mean(dim=1), weight)
 
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -833,9 +845,9 @@ class NegativeELBO(torch.nn.Module):
         super().__init__()
         self.beta = beta
 
-    def forward(self, module, X_and_conditions, y=None):
+    def forward(self, module, X_and_conditions, y=None, weight=None):
         x, c = module.split(X_and_conditions)
         mean, log_var = module.encode(X_and_conditions)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         log_px = module.log_likelihood(x, module.with_conditions(z, c))
-        return (self.beta * gaussian_kl(mean, log_var) - log_px).mean()
+        return weighted_mean(self.beta * gaussian_kl(mean, log_var) - log_px, weight)

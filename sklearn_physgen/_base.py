@@ -8,7 +8,10 @@ net on the inside.  This module holds what they all need, written once:
   global NumPy / torch random state left untouched;
 - a skorch :class:`~skorch.NeuralNet` that batches from in-memory tensors
   instead of a per-sample ``DataLoader`` and whose loss is a criterion called
-  as ``criterion(module, X_batch, y_batch)``;
+  as ``criterion(module, X_batch, y_batch, weight_batch)``;
+- event weights (``sample_weight``): validation, per-row loss weights or
+  weighted resampling of the mini-batches, weighted quantiles for
+  ``offset_``;
 - callbacks for early stopping, a tqdm progress bar and a divergence guard;
 - batched inference, CPU-safe pickling, and the outlier-detector conventions
   of scikit-learn (``score_samples`` higher = more normal,
@@ -30,6 +33,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -270,25 +274,27 @@ def seeded_torch(seed, device="cpu"):
 
 
 class InMemoryDataset(torch.utils.data.Dataset):
-    """Training rows ``X`` (and ``y``, or ``None``), or a subset of them.
+    """Training rows ``X`` (with ``y`` and per-row ``weight``, or ``None``), or a subset.
 
     A subset (``indices``) is a view: it keeps the row indices, not a copy of
     the rows, so a validation split costs 8 bytes per row instead of a second
-    copy of the data set.
+    copy of the data set. ``weight`` is a float tensor as long as ``X``.
     """
 
-    def __init__(self, X, y=None, indices=None, transform=None):
+    def __init__(self, X, y=None, indices=None, transform=None, weight=None):
         self.X = X
         self.y = y
         self.indices = indices
         self.transform = transform
+        self.weight = weight
 
     def __len__(self):
         return len(self.X) if self.indices is None else len(self.indices)
 
-    def take(self, positions):
-        """``(X_rows, y_rows)`` at ``positions`` (a slice or index tensor) of
-        this set, with ``transform`` applied to the rows of ``X``."""
+    def take(self, positions, weighted=True):
+        """``(X_rows, y_rows, weight_rows)`` at ``positions`` (a slice or index
+        tensor) of this set, with ``transform`` applied to the rows of ``X``;
+        ``weight_rows`` is ``None`` without weights or with ``weighted=False``."""
         if self.indices is not None:
             positions = self.indices[positions]
         if isinstance(positions, torch.Tensor):
@@ -296,16 +302,24 @@ class InMemoryDataset(torch.utils.data.Dataset):
         rows = self.X[positions]
         if self.transform is not None:
             rows = self.transform(rows)
-        return rows, (None if self.y is None else self.y[positions])
+        y = None if self.y is None else self.y[positions]
+        weight = None if self.weight is None or not weighted else self.weight[positions]
+        return rows, y, weight
 
     def __getitem__(self, index):
         return self.take(index)
+
+    def row_weights(self):
+        """The weights of this set's rows (a view's own), or ``None``."""
+        if self.weight is None:
+            return None
+        return self.weight if self.indices is None else self.weight[self.indices.to(self.weight.device)]
 
     def subset(self, indices):
         indices = torch.as_tensor(indices)
         if self.indices is not None:
             indices = self.indices[indices]
-        return InMemoryDataset(self.X, self.y, indices, self.transform)
+        return InMemoryDataset(self.X, self.y, indices, self.transform, self.weight)
 
 
 class BatchStandardizer(torch.nn.Module):
@@ -350,31 +364,118 @@ def standardized_training_data(X, scaler):
 
 
 class TensorBatchIterator:
-    """Mini-batches ``(X_batch, y_batch)`` by indexing whole tensors.
+    """Mini-batches ``(X_batch, y_batch, weight_batch)`` by indexing whole tensors.
 
     One tensor index per batch replaces the per-sample ``__getitem__`` and
     collate calls of a ``DataLoader``, which dominate the cost of training a
     small network on tabular data.
+
+    With ``resample=True`` and a weighted dataset, an epoch is ``len(dataset)``
+    rows drawn with replacement with probability proportional to their
+    weights, and the batches carry no weights: the model sees the weighted
+    distribution itself (see :func:`weighted_draws`).
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None, resample=False):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.resample = resample
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
         n_samples = len(self.dataset)
-        if self.shuffle:
+        weights = self.dataset.row_weights() if self.resample else None
+        if weights is not None:
+            order = weighted_draws(cumulative_weights(weights), n_samples, self.generator)
+            for start in range(0, n_samples, self.batch_size):
+                yield self.dataset.take(order[start : start + self.batch_size], weighted=False)
+        elif self.shuffle:
             order = torch.randperm(n_samples, generator=self.generator)
             for start in range(0, n_samples, self.batch_size):
                 yield self.dataset.take(order[start : start + self.batch_size])
         else:
             for start in range(0, n_samples, self.batch_size):
                 yield self.dataset.take(slice(start, start + self.batch_size))
+
+
+def cumulative_weights(weights):
+    """The float64 running sum of ``weights`` (a tensor), for :func:`weighted_draws`."""
+    return torch.cumsum(weights.detach().to("cpu", torch.float64), 0)
+
+
+def weighted_draws(cumulative, n_draws, generator=None, device=None):
+    """``n_draws`` row indices drawn with replacement, row ``i`` with probability
+    ``w_i / sum(w)``, from the running sum ``cumulative`` of the weights.
+
+    Inverse-CDF sampling: a binary search of uniform draws in the running
+    sum. Unlike ``torch.multinomial`` it has no limit on the number of rows
+    (multinomial takes at most 2**24 categories; full HIGGS has 1.1e7 rows).
+    """
+    u = torch.rand(n_draws, generator=generator, dtype=torch.float64) * cumulative[-1]
+    index = torch.searchsorted(cumulative, u, right=True).clamp_(max=len(cumulative) - 1)
+    return index if device is None else index.to(device)
+
+
+def weighted_mean(values, weight=None):
+    """Mean of ``values`` over a batch, each row counted ``weight`` times.
+
+    The weights are normalised to mean 1 over the training set (see
+    ``BaseTorchEstimator._fit_net``), so ``mean(weight * values)`` is an
+    unbiased estimate of the weighted mean of the whole set and the
+    learning rate means the same with or without weights.
+    """
+    return values.mean() if weight is None else (values * weight).mean()
+
+
+def check_fit_sample_weight(sample_weight, X):
+    """``sample_weight`` of a ``fit`` as float64 of shape ``(n_samples,)``, or None.
+
+    NaN, infinite, wrongly shaped and all-zero weights are a ``ValueError``
+    (scikit-learn's ``_check_sample_weight``), and so are negative weights:
+    every loss in this package is minimised over a flexible network, and a
+    negative weight makes it unbounded below (the network lowers the loss
+    without limit by fitting a negative-weight event as badly as it can).
+    Equal weights are returned as ``None``, so they give exactly the
+    unweighted fit.
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    n_negative = int(np.sum(sample_weight < 0))
+    if n_negative:
+        raise ValueError(
+            f"sample_weight has {n_negative} negative value(s) (NLO Monte Carlo "
+            "weights, say). The losses of these networks are unbounded below "
+            "with negative weights; make the weights non-negative first, e.g. "
+            "with sklearn_physgen.cell_resample_weights, which keeps the "
+            "weighted distribution (see the 'Event weights' page of the docs)."
+        )
+    if np.all(sample_weight == sample_weight[0]):
+        return None
+    return sample_weight
+
+
+def weighted_percentile(values, percentiles, weights=None):
+    """Percentiles of ``values``, each counted ``weights`` times.
+
+    Without weights, ``np.percentile`` (linear interpolation). With
+    weights, the inverted empirical CDF: the smallest value whose
+    cumulative weight reaches the percentile, which with integer weights
+    is exactly that of the rows repeated (``method='inverted_cdf'``).
+    """
+    if weights is None:
+        return np.percentile(values, percentiles)
+    keep = weights > 0
+    values, weights = values[keep], weights[keep]
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    targets = np.asarray(percentiles, dtype=float) / 100.0 * cumulative[-1]
+    index = np.searchsorted(cumulative, targets, side="left")
+    return values[order][np.minimum(index, len(values) - 1)]
 
 
 class RandomSplit:
@@ -399,8 +500,9 @@ class RandomSplit:
 class PhysgenNet(NeuralNet):
     """skorch net whose criterion computes the whole training objective.
 
-    The criterion is called as ``criterion_(module_, X_batch, y_batch)`` and
-    returns a scalar loss, so a model's objective (reconstruction error, an
+    The criterion is called as ``criterion_(module_, X_batch, y_batch,
+    weight_batch)`` and returns a scalar loss (``weight_batch`` is ``None``
+    for unweighted data, else the rows' weights, see :func:`weighted_mean`), so a model's objective (reconstruction error, an
     ELBO, an adversarial or (1+eps) loss) lives in one small ``torch.nn.Module``
     next to the network it trains.
     """
@@ -418,8 +520,7 @@ class PhysgenNet(NeuralNet):
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        X_batch, y_batch = batch
-        loss = self.criterion_(self.module_, X_batch, y_batch)
+        loss = self.criterion_(self.module_, *batch)
         loss.backward()
         return {"loss": loss, "y_pred": None}
 
@@ -473,7 +574,11 @@ class PhysgenNet(NeuralNet):
         # One accumulator, added to in place: keeping each batch's loss
         # tensor instead would pin a small allocation per batch between the
         # batches' large ones, and the heap would grow with the epoch.
+        # With weights a batch's loss is mean(weight * loss) over its n rows,
+        # so n * loss summed over the batches, divided by the summed weights,
+        # is the epoch's weighted mean loss.
         total = torch.zeros((), dtype=self._accumulator_dtype(), device=self.device)
+        total_weight = torch.zeros_like(total)
         n_rows = n_batches = 0
         for batch in iterator:
             for callback in begin:
@@ -481,13 +586,16 @@ class PhysgenNet(NeuralNet):
             step = step_fn(batch, **fit_params)
             n = len(batch[0])
             total.add_(step["loss"].detach(), alpha=n)
+            if batch[2] is not None:
+                total_weight.add_(batch[2].sum())
             n_rows += n
             n_batches += 1
             for callback in end:
                 callback.on_batch_end(self, batch=batch, training=training, **step)
         self.history.record(prefix + "_batch_count", n_batches)
         if n_batches:
-            loss = float(total) / n_rows
+            weight = float(total_weight)
+            loss = float(total) / (weight if weight > 0 else n_rows)
             key = prefix + "_loss"
             earlier = [row[key] for row in self.history[:-1] if key in row]
             is_best = not earlier or loss < min(earlier)
@@ -496,9 +604,8 @@ class PhysgenNet(NeuralNet):
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
-        X_batch, y_batch = batch
         with torch.no_grad():
-            loss = self.criterion_(self.module_, X_batch, y_batch)
+            loss = self.criterion_(self.module_, *batch)
         return {"loss": loss, "y_pred": None}
 
     def __getstate__(self):
@@ -656,16 +763,27 @@ class BaseTorchEstimator(BaseEstimator):
 
     # -- training ------------------------------------------------------------
 
-    def _fit_net(self, X, y=None, *, rows=None, transform=None, callback_data=None,
-                 **criterion_data):
+    #: How event weights reach the loss: ``False``, each batch carries its
+    #: rows' weights to the criterion (a weighted loss); ``True``, batches are
+    #: drawn with probability proportional to the weights and carry none (for
+    #: a loss with no per-row terms to weight, like a GAN's).
+    _resample_weighted_batches = False
+
+    def _fit_net(self, X, y=None, *, rows=None, transform=None, sample_weight=None,
+                 module_data=None, callback_data=None, **criterion_data):
         """Train a fresh module on ``X`` (and optional ``y``) through skorch.
 
         ``rows`` (indices) trains on those rows of ``X`` only, without copying
         them out of a large ``X``; ``transform`` (a function of a tensor of
         rows) is applied to every mini-batch of ``X``, e.g. a
         :class:`BatchStandardizer` from :func:`standardized_training_data`.
+        ``sample_weight`` (from :func:`check_fit_sample_weight`, as long as
+        ``X``) weights the rows, normalised to mean 1 over the rows trained
+        on; the validation split keeps its rows' weights, so the validation
+        loss is weighted too.
 
-        ``criterion_data`` goes to ``_build_criterion(X, **criterion_data)``;
+        ``module_data``, a dict, goes to ``_build_module(X, **module_data)``,
+        ``criterion_data`` to ``_build_criterion(X, **criterion_data)``;
         ``callback_data``, a dict, to ``_extra_callbacks(**callback_data)`` and
         ``_early_stopping_target(**callback_data)``: data the training
         callbacks need apart from the training set (held-out known anomalies
@@ -678,13 +796,14 @@ class BaseTorchEstimator(BaseEstimator):
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
 
         with seeded_torch(torch_seed, self.device_):
-            module = self._build_module(X)
+            module = self._build_module(X, **(module_data or {}))
             criterion = self._build_criterion(X, **criterion_data)
             dataset = InMemoryDataset(
                 self._training_tensor(X),
                 None if y is None else torch.as_tensor(y, device=self.device_),
                 None if rows is None else torch.as_tensor(rows),
                 transform,
+                self._weight_tensor(sample_weight, rows),
             )
             net = PhysgenNet(
                 module=module,
@@ -702,6 +821,7 @@ class BaseTorchEstimator(BaseEstimator):
                     TensorBatchIterator,
                     shuffle=True,
                     generator=torch.Generator().manual_seed(torch_seed),
+                    resample=self._resample_weighted_batches,
                 ),
                 iterator_valid=TensorBatchIterator,
                 train_split=(
@@ -733,6 +853,17 @@ class BaseTorchEstimator(BaseEstimator):
         )
         self.n_iter_ = len(net.history)
         return net
+
+    def _weight_tensor(self, sample_weight, rows=None):
+        """``sample_weight`` as a float32 tensor on the device, with mean 1 over
+        ``rows`` (all rows by default), or ``None`` without weights."""
+        if sample_weight is None:
+            return None
+        used = sample_weight if rows is None else sample_weight[rows]
+        if not used.sum() > 0:
+            raise ValueError("sample_weight is zero on every sample the model trains on.")
+        normalised = sample_weight / used.mean()
+        return torch.as_tensor(normalised, dtype=torch.float32, device=self.device_)
 
     def _optimizer_options(self):
         """Keyword arguments of the module's Adam optimizer."""
@@ -1020,8 +1151,8 @@ class ConditionalTransformMixin:
         return self.fit(X, y).transform(X, y if self.conditional else None)
 
 
-def fit_standard_scaler(X, chunk_size=65536):
-    """A ``StandardScaler`` fitted on ``X`` chunk by chunk.
+def fit_standard_scaler(X, chunk_size=65536, sample_weight=None):
+    """A ``StandardScaler`` fitted on ``X`` (weighted) chunk by chunk.
 
     ``StandardScaler().fit`` makes float64 temporaries as large as ``X``;
     ``partial_fit`` over chunks of rows gives the same means and scales (to
@@ -1029,7 +1160,9 @@ def fit_standard_scaler(X, chunk_size=65536):
     """
     scaler = StandardScaler()
     for start in range(0, X.shape[0], chunk_size):
-        scaler.partial_fit(X[start : start + chunk_size])
+        chunk = slice(start, start + chunk_size)
+        weights = None if sample_weight is None else sample_weight[chunk]
+        scaler.partial_fit(X[chunk], sample_weight=weights)
     return scaler
 
 
@@ -1113,6 +1246,9 @@ class OutlierScoresMixin(OutlierMixin):
       outliers are predicted -1;
     - ``contamination=c`` (float in (0, 0.5]): the ``c``-quantile of the
       training scores, so a fraction ``c`` of the training data is predicted -1.
+
+    With event weights the quantiles are weighted (:func:`weighted_percentile`):
+    ``c`` is then the fraction of the training weight predicted -1.
     """
 
     _parameter_constraints = {
@@ -1122,7 +1258,7 @@ class OutlierScoresMixin(OutlierMixin):
         ],
     }
 
-    def _set_offset(self, training_scores):
+    def _set_offset(self, training_scores, sample_weight=None):
         if not np.all(np.isfinite(training_scores)):
             raise TrainingDivergedError(
                 f"{type(self).__name__} scores some training samples as "
@@ -1132,12 +1268,12 @@ class OutlierScoresMixin(OutlierMixin):
                 "learning_rate."
             )
         if self.contamination == "auto":
-            q1, q3 = np.percentile(training_scores, [25.0, 75.0])
+            q1, q3 = weighted_percentile(training_scores, [25.0, 75.0], sample_weight)
             self.offset_ = float(q1 - 1.5 * (q3 - q1))
         else:
-            self.offset_ = float(
-                np.percentile(training_scores, 100.0 * self.contamination)
-            )
+            self.offset_ = float(weighted_percentile(
+                training_scores, 100.0 * self.contamination, sample_weight
+            ))
 
     def score_samples(self, X):
         """Normality score of each sample: higher means more normal.
@@ -1187,7 +1323,7 @@ class OutlierScoresMixin(OutlierMixin):
         decision = self.decision_function(X)
         return np.where(decision < 0, -1, 1)
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean normality score of ``X`` (higher is better).
 
         Lets ``GridSearchCV`` and ``cross_val_score`` compare hyperparameters of
@@ -1199,13 +1335,18 @@ class OutlierScoresMixin(OutlierMixin):
             Samples to score.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Event weights: the mean is weighted.
 
         Returns
         -------
         score : float
-            Mean of ``score_samples(X)``.
+            Weighted mean of ``score_samples(X)``.
         """
-        return float(np.mean(self.score_samples(X)))
+        scores = self.score_samples(X)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, scores, dtype=np.float64)
+        return float(np.average(scores, weights=sample_weight))
 
 
 def check_sample_size(n_samples):

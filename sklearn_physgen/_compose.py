@@ -6,10 +6,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.preprocessing import QuantileTransformer
-from sklearn.utils import TransformerTags, check_random_state
+from sklearn.utils import TransformerTags, _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
 
 from ._base import check_sample_size
 
@@ -123,7 +128,7 @@ class TransformedGenerator(BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit the transformer on ``X`` and the generator on the transformed data.
 
         Parameters
@@ -133,6 +138,15 @@ class TransformedGenerator(BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_conditions), default=None
             Passed to the generator's ``fit`` when given (e.g. the conditions
             of a conditional :class:`GAN`).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights, passed to the generator's ``fit``
+            where it takes them (every sklearn_physgen generator does), and
+            to the transformer's where it takes them (the transformer is only
+            a change of variables: the generator learns the weighted
+            distribution whether or not the map is weighted). A generator
+            that takes no weights (``GaussianMixture``) is fitted on
+            ``n_samples`` rows drawn with replacement in proportion to the
+            weights, which follow the weighted distribution.
 
         Returns
         -------
@@ -142,6 +156,17 @@ class TransformedGenerator(BaseEstimator):
         X = validate_data(
             self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=2
         )
+        rng = check_random_state(self.random_state)
+        weighted = {}
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            if has_fit_parameter(self.generator, "sample_weight"):
+                weighted = {"sample_weight": sample_weight}
+            else:
+                rows = rng.choice(X.shape[0], X.shape[0], p=sample_weight / sample_weight.sum())
+                X = X[rows]
+                if y is not None:
+                    y = _safe_indexing(y if hasattr(y, "iloc") else np.asarray(y), rows)
         if self.transformer is None:
             transformer = QuantileTransformer(
                 output_distribution="normal", n_quantiles=min(1000, X.shape[0])
@@ -151,14 +176,17 @@ class TransformedGenerator(BaseEstimator):
         self.discrete_levels_ = {
             column: np.unique(X[:, column]) for column in self._discrete_columns(X)
         }
-        X = self._dequantize(X, check_random_state(self.random_state))
-        self.transformer_ = transformer.fit(X)
+        X = self._dequantize(X, rng)
+        self.transformer_ = (
+            transformer.fit(X, **weighted)
+            if has_fit_parameter(transformer, "sample_weight") else transformer.fit(X)
+        )
         X_transformed = self.transformer_.transform(X)
         self.generator_ = clone(self.generator)
         if y is None:
-            self.generator_.fit(X_transformed)
+            self.generator_.fit(X_transformed, **weighted)
         else:
-            self.generator_.fit(X_transformed, y)
+            self.generator_.fit(X_transformed, y, **weighted)
         return self
 
     def sample(self, n_samples=1, random_state=None, **sample_params):

@@ -12,8 +12,10 @@ from ._base import (
     BaseTorchEstimator,
     OutlierScoresMixin,
     build_user_module,
+    check_fit_sample_weight,
     check_layer_sizes,
     make_mlp,
+    weighted_mean,
 )
 
 
@@ -166,7 +168,7 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fix the centre from the data and train ``phi`` toward it.
 
         Parameters
@@ -175,6 +177,9 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
             Normal training data (standardise it first).
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights: the centre (a weighted mean), the
+            objective and ``offset_`` are weighted.
 
         Returns
         -------
@@ -182,12 +187,14 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
-        self._fit_net(X)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
+        self._fit_net(X, sample_weight=sample_weight,
+                      module_data={"sample_weight": sample_weight})
         self.center_ = self.module_.center.detach().cpu().numpy().astype(np.float64)
-        self._set_offset(self._score_samples(X))
+        self._set_offset(self._score_samples(X), sample_weight)
         return self
 
-    def _build_module(self, X):
+    def _build_module(self, X, sample_weight=None):
         if self.network is None:
             hidden = check_layer_sizes(self.hidden_layer_sizes)
             network = make_mlp(
@@ -206,11 +213,15 @@ class DeepSVDD(OutlierScoresMixin, BaseTorchEstimator):
                     "biases can map everything onto the centre); found "
                     f"{biases[:3]}. Build its layers with bias=False."
                 )
+        weights = (torch.ones(X.shape[0], dtype=torch.float64) if sample_weight is None
+                   else torch.as_tensor(sample_weight, dtype=torch.float64))
         with torch.no_grad():
             center = sum(
-                network(torch.tensor(X[start : start + 8192], dtype=torch.float32)).sum(0)
+                weights[start : start + 8192]
+                @ network(torch.tensor(X[start : start + 8192], dtype=torch.float32)).double()
                 for start in range(0, X.shape[0], 8192)
-            ) / X.shape[0]
+            ) / weights.sum()
+            center = center.float()
         small = center.abs() < self.center_epsilon
         sign = torch.where(center < 0, -1.0, 1.0)
         center = torch.where(small, sign * self.center_epsilon, center)
@@ -241,5 +252,5 @@ class SVDDNetwork(torch.nn.Module):
 class SquaredDistanceToCenter(torch.nn.Module):
     """Deep SVDD's one-class objective ``mean ||phi(x) - c||^2``."""
 
-    def forward(self, module, X, y=None):
-        return module.squared_distance(X).mean()
+    def forward(self, module, X, y=None, weight=None):
+        return weighted_mean(module.squared_distance(X), weight)

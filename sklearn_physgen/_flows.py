@@ -24,11 +24,13 @@ from ._base import (
     ConditionsMixin,
     MovingAverageCallback,
     OutlierScoresMixin,
+    check_fit_sample_weight,
     check_layer_sizes,
     check_sample_size,
     fit_standard_scaler,
     standardized_training_data,
     update_moving_average,
+    weighted_mean,
 )
 
 #: Rational-quadratic splines act on [-SPLINE_BOUND, SPLINE_BOUND] and are the
@@ -115,9 +117,9 @@ class FlowNetwork(torch.nn.Module):
 class NegativeLogLikelihood(torch.nn.Module):
     """Mean ``-log p(x | c)`` of a batch: maximum-likelihood training."""
 
-    def forward(self, module, X, y=None):
+    def forward(self, module, X, y=None, weight=None):
         rows = X if y is None else torch.cat([X, y.to(X.dtype)], dim=1)
-        return -module.log_prob(rows).mean()
+        return weighted_mean(-module.log_prob(rows), weight)
 
 
 class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresMixin,
@@ -332,7 +334,7 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit the flow to ``X`` (given ``y``) by maximum likelihood.
 
         Parameters
@@ -343,6 +345,10 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
                 default=None
             Conditions when ``conditional=True`` (required then); ignored
             otherwise.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights: the likelihood (training and
+            validation), the standardisation and ``offset_`` are weighted, so
+            the density, and ``sample``, follow the weighted distribution.
 
         Returns
         -------
@@ -350,11 +356,12 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
         conditions = self._fit_conditions(y, X.shape[0])
-        self.scaler_ = fit_standard_scaler(X)
+        self.scaler_ = fit_standard_scaler(X, sample_weight=sample_weight)
         X_train, standardize = standardized_training_data(X, self.scaler_)
-        self._fit_net(X_train, conditions, transform=standardize)
-        self._set_offset(self._score_samples(X, conditions))
+        self._fit_net(X_train, conditions, transform=standardize, sample_weight=sample_weight)
+        self._set_offset(self._score_samples(X, conditions), sample_weight)
         return self
 
     def _scale(self, X):

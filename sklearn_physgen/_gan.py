@@ -20,13 +20,16 @@ from ._base import (
     OutlierScoresMixin,
     adam_implementation,
     build_user_module,
+    check_fit_sample_weight,
     check_layer_sizes,
     check_sample_size,
+    cumulative_weights,
     fit_standard_scaler,
     inner_step,
     make_mlp,
     standardized_training_data,
     update_moving_average,
+    weighted_draws,
 )
 
 #: Samples per discriminator input (PacGAN).
@@ -310,7 +313,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train generator and discriminator on ``X`` (conditioned on ``y``).
 
         Parameters
@@ -321,6 +324,11 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
                 default=None
             Conditions when ``conditional=True`` (required then); ignored
             otherwise.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights. The discriminator's real batches (and
+            their conditions) are drawn with probability proportional to the
+            weights, so the generator learns the weighted distribution; the
+            standardisation and ``offset_`` are weighted.
 
         Returns
         -------
@@ -328,6 +336,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             The fitted estimator.
         """
         X = self._validate_fit_data(X)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas}.")
         conditions = self._fit_conditions(y, X.shape[0])
@@ -338,17 +347,19 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             if self.gradient_penalty == "auto"
             else float(self.gradient_penalty)
         )
-        self.scaler_ = fit_standard_scaler(X)
+        self.scaler_ = fit_standard_scaler(X, sample_weight=sample_weight)
         # The training set and the extra critic steps' real batches share one
         # array: X itself where it can be shared (standardised batch by
         # batch), else its standardised float32 copy.
         X_train, standardize = standardized_training_data(X, self.scaler_)
         # Extra critic steps draw their own real batches; one step uses the batch.
         extra = (
-            {"real": X_train, "real_conditions": conditions, "standardize": standardize}
+            {"real": X_train, "real_conditions": conditions, "standardize": standardize,
+             "real_weight": sample_weight}
             if self.n_critic_ > 1 else {}
         )
-        self._fit_net(X_train, conditions, transform=standardize, **extra)
+        self._fit_net(X_train, conditions, transform=standardize,
+                      sample_weight=sample_weight, **extra)
         history = self.history_
         self.discriminator_loss_curve_ = np.asarray(
             history[:, "discriminator_loss"], dtype=float
@@ -358,7 +369,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             if self.loss == "wasserstein"
             else None
         )
-        self._set_offset(self._score_samples(X, conditions))
+        self._set_offset(self._score_samples(X, conditions), sample_weight)
         return self
 
     # -- networks ------------------------------------------------------------
@@ -371,7 +382,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
                                    "generator_hidden_layer_sizes")
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
 
-    def _build_criterion(self, X, real=None, real_conditions=None, standardize=None):
+    def _build_criterion(self, X, real=None, real_conditions=None, standardize=None,
+                         real_weight=None):
         n_inputs = self.pac * (X.shape[1] + self.n_conditions_)
         if self.discriminator is not None:
             discriminator = build_user_module(self.discriminator, "discriminator", n_inputs, 1)
@@ -398,7 +410,13 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
                 None if real_conditions is None else torch.tensor(real_conditions)
             ),
             standardize=standardize,
+            real_cumulative_weight=(
+                None if real_weight is None
+                else cumulative_weights(torch.as_tensor(real_weight))
+            ),
         )
+
+    _resample_weighted_batches = True
 
     def _optimizer_options(self):
         return {"betas": tuple(self.adam_betas), **adam_implementation(self.device_)}
@@ -485,7 +503,7 @@ class AdversarialLoss(torch.nn.Module):
 
     def __init__(self, discriminator, loss, latent_dim, n_critic, gradient_penalty,
                  pac, ema_decay, learning_rate, betas, real=None, real_conditions=None,
-                 standardize=None):
+                 standardize=None, real_cumulative_weight=None):
         super().__init__()
         self.discriminator = discriminator
         self.loss = loss
@@ -505,6 +523,7 @@ class AdversarialLoss(torch.nn.Module):
         else:
             self.register_buffer("real_conditions", real_conditions)
         self.standardize = standardize
+        self.real_cumulative_weight = real_cumulative_weight
         self.optimizer = None
         self.ema_generator = None
         self.n_ema_updates = 0
@@ -512,6 +531,7 @@ class AdversarialLoss(torch.nn.Module):
 
     def release_training_data(self):
         self.real = self.real_conditions = self.standardize = None
+        self.real_cumulative_weight = None
 
     def reset_statistics(self):
         self.statistics = {"discriminator_loss": [], "wasserstein_estimate": []}
@@ -602,13 +622,19 @@ class AdversarialLoss(torch.nn.Module):
             inner_step(self.optimizer, loss, parameters)
         self.statistics["discriminator_loss"].append(loss.item())
 
-    def forward(self, generator, X, y=None):
+    def forward(self, generator, X, y=None, weight=None):
+        # Weighted data reach this loss as batches drawn in proportion to the
+        # weights (GAN._resample_weighted_batches), never as ``weight``.
         if self.training:
             for step in range(self.n_critic):
                 if step == 0:
                     real, conditions = X, y
                 else:
-                    index = torch.randint(len(self.real), (len(X),), device=X.device)
+                    if self.real_cumulative_weight is None:
+                        index = torch.randint(len(self.real), (len(X),), device=X.device)
+                    else:
+                        index = weighted_draws(self.real_cumulative_weight, len(X),
+                                               device=X.device)
                     real = self.real[index]
                     if self.standardize is not None:
                         real = self.standardize(real)

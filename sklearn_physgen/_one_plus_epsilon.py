@@ -23,8 +23,12 @@ from ._base import (
     OutlierScoresMixin,
     TensorBatchIterator,
     build_user_module,
+    check_fit_sample_weight,
     check_layer_sizes,
+    cumulative_weights,
     make_mlp,
+    weighted_draws,
+    weighted_mean,
 )
 from ._samplers import (
     GeneratorSampler,
@@ -48,10 +52,23 @@ AUTO_EPSILON_DEFAULT = 0.5
 OUTSIDE_BOX_SLOPE = 100.0
 
 
-def sampling_box(X, margin):
+def sampling_box(X, margin, sample_weight=None, chunk_size=65536):
     """Corners of the data's range widened by ``margin`` times it on each side
-    (a constant feature counts as one unit wide)."""
-    low, high = X.min(axis=0), X.max(axis=0)
+    (a constant feature counts as one unit wide).
+
+    Rows of zero weight do not count; the range is taken chunk by chunk, so
+    a memory-mapped ``X`` needs no full-size temporary.
+    """
+    low = np.full(X.shape[1], np.inf)
+    high = np.full(X.shape[1], -np.inf)
+    for start in range(0, X.shape[0], chunk_size):
+        block = X[start : start + chunk_size]
+        if sample_weight is not None:
+            block = block[sample_weight[start : start + chunk_size] > 0]
+        if len(block):
+            low = np.minimum(low, block.min(axis=0))
+            high = np.maximum(high, block.max(axis=0))
+    low, high = low.astype(X.dtype), high.astype(X.dtype)
     width = np.where(high > low, high - low, 1.0)
     return low - margin * width, high + margin * width
 
@@ -450,7 +467,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the classifier on normal data and optional known anomalies.
 
         Parameters
@@ -461,6 +478,12 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         y : array-like of shape (n_samples,), default=None
             ``None``: every sample is normal (one-class). Otherwise labels in
             the convention set by ``anomaly_label``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative event weights. The normal term of the loss is
+            weighted, known anomalies are drawn in proportion to their
+            weights (their term keeps its total weight ``eps``), rows of
+            zero weight do not widen the sampling box, and the validation
+            AUC and ``offset_`` are weighted.
 
         Returns
         -------
@@ -468,41 +491,64 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             The fitted detector.
         """
         if self.epsilon == "auto":
-            return self._fit_auto_epsilon(X, y)
+            return self._fit_auto_epsilon(X, y, sample_weight)
         X = self._validate_fit_data(X)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
         is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
         check_normal_samples(is_anomaly)
         # the normal rows are trained on by index: no copy of a large X
         normal_rows = np.flatnonzero(~is_anomaly) if is_anomaly.any() else None
         X_anomalies = X[is_anomaly]
-        self.box_low_, self.box_high_ = sampling_box(X, self.margin)
+        w_anomalies = None
+        if sample_weight is not None:  # a zero-weight anomaly is no anomaly
+            w_anomalies = sample_weight[is_anomaly]
+            X_anomalies, w_anomalies = X_anomalies[w_anomalies > 0], w_anomalies[w_anomalies > 0]
+        self.box_low_, self.box_high_ = sampling_box(X, self.margin, sample_weight)
         self.classes_ = np.array([-1, 1])
         train_anomalies = valid_anomalies = None
+        train_weights = valid_weights = None
         if len(X_anomalies) > 0 and self.epsilon > 0:  # epsilon=0 ignores them
-            train_anomalies = X_anomalies
+            train_anomalies, train_weights = X_anomalies, w_anomalies
             if self.early_stopping and len(X_anomalies) >= 2:
-                train_anomalies, valid_anomalies = self._hold_out_anomalies(X_anomalies)
+                (train_anomalies, train_weights), (valid_anomalies, valid_weights) = (
+                    self._hold_out_anomalies(X_anomalies, w_anomalies)
+                )
         self.n_known_anomalies_ = 0 if train_anomalies is None else len(train_anomalies)
         self.n_validation_anomalies_ = 0 if valid_anomalies is None else len(valid_anomalies)
         self._fit_net(
             X,
             rows=normal_rows,
+            sample_weight=sample_weight,
             n_normal=int(np.sum(~is_anomaly)),
             anomalies=train_anomalies,
-            callback_data={"validation_anomalies": valid_anomalies},
+            anomaly_weights=train_weights,
+            callback_data={"validation_anomalies": valid_anomalies,
+                           "validation_weights": valid_weights},
         )
         scores = self._score_samples(X)
-        self._set_offset(scores if normal_rows is None else scores[normal_rows])
+        if normal_rows is not None:
+            scores = scores[normal_rows]
+        normal_weights = (None if sample_weight is None or normal_rows is None
+                          else sample_weight[normal_rows])
+        self._set_offset(scores, sample_weight if normal_rows is None else normal_weights)
+        if sample_weight is not None:  # the health check looks at weighted rows only
+            normal_rows = np.flatnonzero((sample_weight > 0) & ~is_anomaly)
         self.health_ = self._check_health(X, normal_rows)
         self.epsilon_ = float(self.epsilon)
         self.epsilon_scores_ = None
         return self
 
-    def _fit_auto_epsilon(self, X, y):
+    def _fit_auto_epsilon(self, X, y, sample_weight=None):
         """``epsilon='auto'``: keep the fit with the best validation ROC AUC."""
         is_anomaly = known_anomaly_mask(y, _num_samples(X), self.anomaly_label)
+        if sample_weight is not None:  # zero-weight anomalies do not count
+            weights = np.asarray(sample_weight, dtype=float).reshape(-1)
+            if weights.shape == is_anomaly.shape:
+                is_anomaly = is_anomaly & (weights != 0)
         if is_anomaly.sum() < AUTO_EPSILON_MIN_KNOWN_ANOMALIES:
-            best = clone(self).set_params(epsilon=AUTO_EPSILON_DEFAULT).fit(X, y)
+            best = clone(self).set_params(epsilon=AUTO_EPSILON_DEFAULT).fit(
+                X, y, sample_weight=sample_weight
+            )
             scores = None
         else:
             scores, best, best_auc, kept_warnings = {}, None, -np.inf, []
@@ -510,7 +556,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
                 model = clone(self).set_params(epsilon=epsilon, early_stopping=True)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", FitHealthWarning)
-                    model.fit(X, y)
+                    model.fit(X, y, sample_weight=sample_weight)
                 scores[epsilon] = float(np.max(model.history_[:, "valid_auc"]))
                 if scores[epsilon] > best_auc:
                     best, best_auc, kept_warnings = model, scores[epsilon], caught
@@ -592,23 +638,27 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             )
         return health
 
-    def _hold_out_anomalies(self, X_anomalies):
-        """Split the known anomalies into training and validation parts."""
+    def _hold_out_anomalies(self, X_anomalies, weights=None):
+        """Split the known anomalies (and their weights) into training and
+        validation parts: ``(X_train, w_train), (X_valid, w_valid)``."""
         rng = np.random.RandomState(check_random_state(self.random_state).randint(2**31 - 1))
         order = rng.permutation(len(X_anomalies))
         n_valid = min(len(order) - 1, max(1, round(self.validation_fraction * len(order))))
-        return X_anomalies[order[n_valid:]], X_anomalies[order[:n_valid]]
+        train, valid = order[n_valid:], order[:n_valid]
+        if weights is None:
+            return (X_anomalies[train], None), (X_anomalies[valid], None)
+        return (X_anomalies[train], weights[train]), (X_anomalies[valid], weights[valid])
 
-    def _early_stopping_target(self, validation_anomalies=None):
+    def _early_stopping_target(self, validation_anomalies=None, validation_weights=None):
         if validation_anomalies is None:
             return "valid_loss", True
         return "valid_auc", False
 
-    def _extra_callbacks(self, validation_anomalies=None):
+    def _extra_callbacks(self, validation_anomalies=None, validation_weights=None):
         if validation_anomalies is None:
             return []
         anomalies = torch.tensor(validation_anomalies, dtype=torch.float32)
-        return [("valid_auc", ValidationAUC(anomalies))]
+        return [("valid_auc", ValidationAUC(anomalies, validation_weights))]
 
     def _build_module(self, X):
         if self.classifier is not None:
@@ -619,7 +669,7 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             activation = "relu" if self.sampler == "uniform" else "elu"
         return make_mlp([X.shape[1], *hidden, 1], activation)
 
-    def _build_criterion(self, X, n_normal, anomalies=None):
+    def _build_criterion(self, X, n_normal, anomalies=None, anomaly_weights=None):
         low = torch.as_tensor(self.box_low_, dtype=torch.float32)
         high = torch.as_tensor(self.box_high_, dtype=torch.float32)
         n_chains = min(self.batch_size, n_normal)
@@ -645,7 +695,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
             )
         if anomalies is not None:
             anomalies = torch.tensor(anomalies, dtype=torch.float32)
-        return OnePlusEpsilonLoss(self.epsilon, sampler, anomalies, self.energy_penalty)
+        if anomaly_weights is not None:
+            anomaly_weights = cumulative_weights(torch.as_tensor(anomaly_weights))
+        return OnePlusEpsilonLoss(self.epsilon, sampler, anomalies, self.energy_penalty,
+                                  anomaly_weights)
 
     def _score_samples(self, X):
         logits = self._map_batches(
@@ -682,11 +735,12 @@ class ValidationAUC(Callback):
     """Records ``valid_auc``: ROC AUC of ``g`` on held-out normal samples
     against held-out known anomalies, for early stopping on what matters."""
 
-    def __init__(self, anomalies):
+    def __init__(self, anomalies, anomaly_weights=None):
         self.anomalies = anomalies
+        self.anomaly_weights = anomaly_weights
 
     def release_training_data(self):
-        self.anomalies = None
+        self.anomalies = self.anomaly_weights = None
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         module = net.module_
@@ -695,13 +749,24 @@ class ValidationAUC(Callback):
         with torch.no_grad():
             normal = np.concatenate([
                 _logits(module, rows).cpu().numpy()
-                for rows, _ in TensorBatchIterator(dataset_valid, INFERENCE_BATCH_SIZE)
+                for rows, _, _ in TensorBatchIterator(dataset_valid, INFERENCE_BATCH_SIZE)
             ])
             anomalies = self.anomalies.to(dataset_valid.X.device)
             anomalous = _logits(module, anomalies).cpu().numpy()
         module.train(was_training)
         labels = np.r_[np.ones(len(normal)), np.zeros(len(anomalous))]
-        net.history.record("valid_auc", float(roc_auc_score(labels, np.r_[normal, anomalous])))
+        weights = None
+        normal_weights = dataset_valid.row_weights()
+        if normal_weights is not None or self.anomaly_weights is not None:
+            weights = np.r_[
+                np.ones(len(normal)) if normal_weights is None
+                else normal_weights.cpu().numpy(),
+                np.ones(len(anomalous)) if self.anomaly_weights is None
+                else self.anomaly_weights,
+            ]
+        net.history.record("valid_auc", float(
+            roc_auc_score(labels, np.r_[normal, anomalous], sample_weight=weights)
+        ))
 
 
 class OnePlusEpsilonLoss(torch.nn.Module):
@@ -716,7 +781,8 @@ class OnePlusEpsilonLoss(torch.nn.Module):
     falls with ``1 - eps`` and vanishes in the two-class limit.
     """
 
-    def __init__(self, epsilon, sampler, anomalies=None, energy_penalty=0.0):
+    def __init__(self, epsilon, sampler, anomalies=None, energy_penalty=0.0,
+                 anomaly_cumulative_weight=None):
         super().__init__()
         self.epsilon = epsilon
         self.sampler = sampler
@@ -725,16 +791,21 @@ class OnePlusEpsilonLoss(torch.nn.Module):
             self.anomalies = None
         else:
             self.register_buffer("anomalies", anomalies)
+        self.anomaly_cumulative_weight = anomaly_cumulative_weight
 
     def release_training_data(self):
-        self.anomalies = None
+        self.anomalies = self.anomaly_cumulative_weight = None
 
-    def forward(self, module, X, y=None):
+    def forward(self, module, X, y=None, weight=None):
         g_normal = _logits(module, X)
-        loss = torch.nn.functional.softplus(-g_normal).mean()
+        loss = weighted_mean(torch.nn.functional.softplus(-g_normal), weight)
         pseudo_weight = 1.0
         if self.anomalies is not None:
-            index = torch.randint(len(self.anomalies), (len(X),), device=X.device)
+            if self.anomaly_cumulative_weight is None:
+                index = torch.randint(len(self.anomalies), (len(X),), device=X.device)
+            else:  # weighted anomalies are drawn in proportion to their weights
+                index = weighted_draws(self.anomaly_cumulative_weight, len(X),
+                                       device=X.device)
             g_known = _logits(module, self.anomalies[index])
             loss = loss + self.epsilon * torch.nn.functional.softplus(g_known).mean()
             pseudo_weight = 1.0 - self.epsilon
@@ -746,7 +817,7 @@ class OnePlusEpsilonLoss(torch.nn.Module):
                 pseudo_loss = g_pseudo.mean()
                 if self.energy_penalty > 0:
                     pseudo_loss = pseudo_loss + self.energy_penalty * (
-                        (g_normal**2).mean() + (g_pseudo**2).mean()
+                        weighted_mean(g_normal**2, weight) + (g_pseudo**2).mean()
                     )
             else:
                 pseudo_loss = torch.nn.functional.softplus(g_pseudo).mean()

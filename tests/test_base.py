@@ -253,14 +253,14 @@ def test_batch_iterator_covers_every_row_once_per_epoch():
     )
     assert len(iterator) == 3
     batches = list(iterator)
-    assert [len(xb) for xb, _ in batches] == [4, 4, 2]
-    rows = torch.cat([xb for xb, _ in batches]).squeeze()
+    assert [len(xb) for xb, _, _ in batches] == [4, 4, 2]
+    rows = torch.cat([xb for xb, _, _ in batches]).squeeze()
     assert sorted(rows.tolist()) == list(range(10))
     assert not torch.equal(rows, X.squeeze())  # shuffled
-    for xb, yb in batches:  # X and y stay aligned
-        assert torch.equal(xb.squeeze().long(), yb)
+    for xb, yb, wb in batches:  # X and y stay aligned; no weights, none carried
+        assert torch.equal(xb.squeeze().long(), yb) and wb is None
     in_order = TensorBatchIterator(InMemoryDataset(X), batch_size=4)
-    assert torch.equal(torch.cat([xb for xb, _ in in_order]), X)
+    assert torch.equal(torch.cat([xb for xb, _, _ in in_order]), X)
 
 
 def test_verbose_levels(capsys):
@@ -504,7 +504,7 @@ def test_shared_data_is_standardised_batch_by_batch_bit_for_bit(tmp_path):
     assert rows is mapped and standardize is not None
     dataset = InMemoryDataset(torch.from_numpy(X), transform=standardize).subset(
         np.arange(0, 300, 7))
-    batch, _ = dataset.take(slice(0, 20))
+    batch, _, _ = dataset.take(slice(0, 20))
     np.testing.assert_array_equal(batch.numpy(), scaler.transform(X)[0:140:7])
     # float64 (or any data that cannot be shared) is standardised once, up front
     rows, standardize = standardized_training_data(X.astype(np.float64), scaler)

@@ -377,9 +377,9 @@ def test_early_stopping_watches_validation_auc_when_anomalies_are_known(monkeypa
     trained_on = []
     build = OnePlusEpsilonDetector._build_criterion
 
-    def recording_build(self, X, n_normal, anomalies=None):
+    def recording_build(self, X, n_normal, anomalies=None, anomaly_weights=None):
         trained_on.append(None if anomalies is None else len(anomalies))
-        return build(self, X, n_normal, anomalies)
+        return build(self, X, n_normal, anomalies, anomaly_weights)
 
     monkeypatch.setattr(OnePlusEpsilonDetector, "_build_criterion", recording_build)
     X, y = labelled_moons(n_anomalies=40)
