@@ -11,6 +11,7 @@ from ._gan import GAN
 from ._one_plus_epsilon import FitHealthWarning, OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
 from ._onnx import export_onnx
+from ._weights import cell_resample_weights
 
 __version__ = "0.1.0.dev0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "TransformedGenerator",
     "VariationalAutoencoder",
     "__version__",
+    "cell_resample_weights",
     "datasets",
     "export_onnx",
     "metrics",

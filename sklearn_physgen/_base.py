@@ -462,12 +462,12 @@ def check_fit_sample_weight(sample_weight, X):
 def weighted_percentile(values, percentiles, weights=None):
     """Percentiles of ``values``, each counted ``weights`` times.
 
-    Without weights, ``np.percentile`` (linear interpolation). With
-    weights, the inverted empirical CDF: the smallest value whose
-    cumulative weight reaches the percentile, which with integer weights
-    is exactly that of the rows repeated (``method='inverted_cdf'``).
+    Without weights, or with equal ones, ``np.percentile`` (linear
+    interpolation). With weights, the inverted empirical CDF: the smallest
+    value whose cumulative weight reaches the percentile, which with integer
+    weights is exactly that of the rows repeated (``method='inverted_cdf'``).
     """
-    if weights is None:
+    if weights is None or np.all(weights == weights[0]):
         return np.percentile(values, percentiles)
     keep = weights > 0
     values, weights = values[keep], weights[keep]

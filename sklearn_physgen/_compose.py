@@ -10,13 +10,12 @@ from sklearn.utils import TransformerTags, _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     has_fit_parameter,
     validate_data,
 )
 
-from ._base import check_sample_size
+from ._base import check_fit_sample_weight, check_sample_size
 
 
 def _generator_has(method):
@@ -158,8 +157,8 @@ class TransformedGenerator(BaseEstimator):
         )
         rng = check_random_state(self.random_state)
         weighted = {}
+        sample_weight = check_fit_sample_weight(sample_weight, X)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             if has_fit_parameter(self.generator, "sample_weight"):
                 weighted = {"sample_weight": sample_weight}
             else:

@@ -291,7 +291,7 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         self.estimator_, self.reference_ = self._fit_one(
             X, is_anomaly, sample_weight, self.sampler_, self.epsilon_, rng
         )
-        self._set_offset(self._score_samples(X[~is_anomaly]))
+        self._set_offset(self._score_samples(X[~is_anomaly]), sample_weight[~is_anomaly])
         return self
 
     def _cross_validate(self, X, is_anomaly, sample_weight, rng):

@@ -54,15 +54,15 @@ class LabelledOnePlusEpsilon(OnePlusEpsilonDetector):
     invariance.
     """
 
-    def fit(self, X, y=None):
-        return super().fit(X, _as_anomaly_labels(y))
+    def fit(self, X, y=None, sample_weight=None):
+        return super().fit(X, _as_anomaly_labels(y), sample_weight=sample_weight)
 
 
 class OneClassOnePlusEpsilon(OnePlusEpsilonDetector):
     """The detector's one-class fit (``y`` ignored), for the other samplers."""
 
-    def fit(self, X, y=None):
-        return super().fit(X)
+    def fit(self, X, y=None, sample_weight=None):
+        return super().fit(X, sample_weight=sample_weight)
 
 
 class LabelledOnePlusEpsilonClassifier(OnePlusEpsilonClassifier):

@@ -73,3 +73,21 @@ def test_api_reference_lists_every_public_name():
     )
     missing = sorted(public - listed)
     assert not missing, f"not in an autosummary list of docs/api.rst: {missing}"
+
+
+@pytest.mark.parametrize("page", ["weights.rst"])
+def test_examples_on_the_page_run(page):
+    # The page's ``>>>`` examples are doctests; a change that breaks what a
+    # page shows fails here. The routing example switches scikit-learn's
+    # metadata routing on and off; config_context restores it either way.
+    import doctest
+
+    import sklearn
+
+    with sklearn.config_context():
+        result = doctest.testfile(
+            str(REPO_ROOT / "docs" / page), module_relative=False,
+            optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        )
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed"
+
