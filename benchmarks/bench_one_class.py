@@ -65,9 +65,28 @@ METHODS = ["classifier", "uniform", "hmc", "rmsprop", "deep", "DeepSVDD",
 PHYSICS_TRAIN_NORMALS = 4000
 
 
+#: ``sampler@n``: an energy sampler with ``n`` gradient steps per training
+#: step (HMC's leapfrog steps, RMSProp's Langevin steps) instead of the default
+STEP_PARAMETERS = {"hmc": "hmc_n_leapfrog_steps", "rmsprop": "rmsprop_n_steps"}
+
+
+def method_name(value):
+    """argparse type: a method of METHODS, or ``hmc@n`` / ``rmsprop@n``."""
+    sampler, _, steps = value.partition("@")
+    if value in METHODS or (sampler in STEP_PARAMETERS and steps.isdigit() and int(steps) > 0):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"{value!r}: one of {METHODS}, or hmc@N / rmsprop@N with N gradient steps"
+    )
+
+
 def make_detector(name, seed):
     if name == "classifier":
         return OnePlusEpsilonClassifier(random_state=seed)
+    sampler, _, steps = name.partition("@")
+    if steps:
+        return OnePlusEpsilonDetector(sampler=sampler, random_state=seed, device="cpu",
+                                      **{STEP_PARAMETERS[sampler]: int(steps)})
     if name in ("uniform", "hmc", "rmsprop", "deep"):
         return OnePlusEpsilonDetector(sampler=name, random_state=seed, device="cpu")
     if name == "DeepSVDD":
@@ -133,7 +152,9 @@ def run_problem(method, X_normal, X_anomalous, seed, max_train):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", default=SETS, choices=SETS)
-    parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
+    parser.add_argument("--methods", nargs="+", default=METHODS, type=method_name,
+                        help=f"of {METHODS}; hmc@N and rmsprop@N set the sampler's "
+                        "gradient steps per training step to N")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--json")
     parser.add_argument("--markdown")
