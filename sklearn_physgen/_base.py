@@ -311,9 +311,9 @@ class InMemoryDataset(torch.utils.data.Dataset):
 
     def row_weights(self):
         """The weights of this set's rows (a view's own), or ``None``."""
-        if self.weight is None:
-            return None
-        return self.weight if self.indices is None else self.weight[self.indices.to(self.weight.device)]
+        if self.weight is None or self.indices is None:
+            return self.weight
+        return self.weight[self.indices.to(self.weight.device)]
 
     def subset(self, indices):
         indices = torch.as_tensor(indices)
@@ -392,7 +392,8 @@ class TensorBatchIterator:
         if weights is not None:
             order = weighted_draws(cumulative_weights(weights), n_samples, self.generator)
             for start in range(0, n_samples, self.batch_size):
-                yield self.dataset.take(order[start : start + self.batch_size], weighted=False)
+                rows = order[start : start + self.batch_size]
+                yield self.dataset.take(rows, weighted=False)
         elif self.shuffle:
             order = torch.randperm(n_samples, generator=self.generator)
             for start in range(0, n_samples, self.batch_size):
@@ -502,9 +503,10 @@ class PhysgenNet(NeuralNet):
 
     The criterion is called as ``criterion_(module_, X_batch, y_batch,
     weight_batch)`` and returns a scalar loss (``weight_batch`` is ``None``
-    for unweighted data, else the rows' weights, see :func:`weighted_mean`), so a model's objective (reconstruction error, an
-    ELBO, an adversarial or (1+eps) loss) lives in one small ``torch.nn.Module``
-    next to the network it trains.
+    for unweighted data, else the rows' weights, see :func:`weighted_mean`),
+    so a model's objective (reconstruction error, an ELBO, an adversarial or
+    (1+eps) loss) lives in one small ``torch.nn.Module`` next to the network
+    it trains.
     """
 
     def get_all_learnable_params(self):

@@ -162,7 +162,8 @@ class TransformedGenerator(BaseEstimator):
             if has_fit_parameter(self.generator, "sample_weight"):
                 weighted = {"sample_weight": sample_weight}
             else:
-                rows = rng.choice(X.shape[0], X.shape[0], p=sample_weight / sample_weight.sum())
+                probability = sample_weight / sample_weight.sum()
+                rows = rng.choice(X.shape[0], X.shape[0], p=probability)
                 X = X[rows]
                 if y is not None:
                     y = _safe_indexing(y if hasattr(y, "iloc") else np.asarray(y), rows)

@@ -31,7 +31,11 @@ from sklearn_physgen import (
     VariationalAutoencoder,
     cell_resample_weights,
 )
-from sklearn_physgen._base import InMemoryDataset, TensorBatchIterator, weighted_percentile
+from sklearn_physgen._base import (
+    InMemoryDataset,
+    TensorBatchIterator,
+    weighted_percentile,
+)
 
 FAST = {"device": "cpu", "random_state": 0}
 
