@@ -17,6 +17,7 @@ DOCS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DOCS_DIR.parent
 # The package is normally installed (editable); this keeps a bare checkout working.
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(DOCS_DIR))  # _gallery_style, named in sphinx_gallery_conf
 
 import torch
 
@@ -82,6 +83,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": str(DOCS_DIR / "gen_modules" / "backreferences"),
     "reference_url": {"sklearn_physgen": None},
     "image_scrapers": ("matplotlib",),
+    # SKLEARN_PHYSGEN_PLOT_STYLE=CMS draws the gallery in mplhep's CMS style
+    "reset_modules": ("matplotlib", "_gallery_style.reset_style"),
     "matplotlib_animations": False,
     "remove_config_comments": True,
     "show_memory": False,

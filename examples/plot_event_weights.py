@@ -11,9 +11,6 @@ the negative weights with :func:`~sklearn_physgen.cell_resample_weights`,
 and checks that a weighted :class:`~sklearn_physgen.NormalizingFlow`
 generates the *weighted* lepton spectrum, where the unweighted fit
 generates the unweighted one.
-
-The plots use the CMS style of `mplhep <https://mplhep.readthedocs.io>`_
-when it is installed (``pip install mplhep``), matplotlib's otherwise.
 """
 
 # %%
@@ -25,18 +22,11 @@ when it is installed (``pip install mplhep``), matplotlib's otherwise.
 # events in five weigh ``3 / pT`` and one in five ``-2 / pT``, as an NLO
 # generator's counter-events would. The signed weights sum to ``1 / pT`` per
 # event on average: they describe the softened spectrum.
-import importlib.util
-
 import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_physgen import NormalizingFlow, cell_resample_weights
 from sklearn_physgen.datasets import load_higgs_sample
-
-if importlib.util.find_spec("mplhep") is not None:
-    import mplhep
-
-    plt.style.use(mplhep.style.CMS)
 
 higgs = load_higgs_sample()
 names = list(higgs.feature_names)

@@ -91,3 +91,25 @@ def test_examples_on_the_page_run(page):
         )
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed"
 
+
+def test_gallery_style_follows_the_environment(monkeypatch):
+    # docs/conf.py has sphinx-gallery call reset_style before every example
+    pytest.importorskip("mplhep")
+    import matplotlib.pyplot as plt
+
+    spec = importlib.util.spec_from_file_location(
+        "_gallery_style", REPO_ROOT / "docs" / "_gallery_style.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with plt.rc_context():
+        default = dict(plt.rcParams)
+        monkeypatch.delenv(module.VARIABLE, raising=False)
+        module.reset_style({}, "plot_x.py")
+        assert dict(plt.rcParams) == default
+        monkeypatch.setenv(module.VARIABLE, "CMS")
+        module.reset_style({}, "plot_x.py")
+        assert plt.rcParams["xtick.direction"] == "in" != default["xtick.direction"]
+        monkeypatch.setenv(module.VARIABLE, "NoSuchStyle")
+        with pytest.raises(ValueError, match="not an mplhep style"):
+            module.reset_style({}, "plot_x.py")
+
