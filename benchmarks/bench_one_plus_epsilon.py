@@ -133,7 +133,8 @@ LABELS = {
     "Autoencoder": "Autoencoder", "IsolationForest": "IsolationForest",
     "OneClassSVM": "OneClassSVM", "MLP": "cross-entropy MLP",
     "HistGradientBoosting": "HistGradientBoosting",
-    **{name: f"{'HMC' if sampler == 'hmc' else 'RMSProp'} EOPE, {n} gradient steps"
+    **{name: f"{'HMC' if sampler == 'hmc' else 'RMSProp'} EOPE, {n} gradient "
+             f"step{'s' if n > 1 else ''}"
        for name, (sampler, params) in STEP_VARIANTS.items()
        for n in params.values()},
 }

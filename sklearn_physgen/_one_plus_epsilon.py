@@ -199,14 +199,18 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         anomalous. On heavy-tailed features (SUSY) a tight box, down to
         ``margin=0``, is what makes brute-force OPE competitive (see
         :ref:`why-the-defaults` on the benchmarks page).
-    hmc_n_leapfrog_steps : int, default=5
-        Leapfrog steps per HMC transition.
+    hmc_n_leapfrog_steps : int, default=2
+        Leapfrog steps per HMC transition (one transition per training
+        step; the chains persist, so they keep moving from step to step).
+        Each costs a gradient of the classifier; the benchmarks page shows
+        how quality and cost depend on it.
     hmc_step_size : float, default=0.1
         Initial leapfrog step size (adapted during training).
     hmc_target_acceptance : float, default=0.65
         Acceptance rate the step size adapts toward.
-    rmsprop_n_steps : int, default=5
-        Gradient steps per training step for ``sampler='rmsprop'``.
+    rmsprop_n_steps : int, default=3
+        Gradient steps per training step for ``sampler='rmsprop'`` (the
+        chains persist between training steps).
     rmsprop_step_size : float, default=0.1
         Size of each RMSProp-normalised step, in units of the features.
     rmsprop_decay : float in (0, 1), default=0.99
@@ -408,10 +412,10 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         activation="auto",
         classifier=None,
         margin=0.1,
-        hmc_n_leapfrog_steps=5,
+        hmc_n_leapfrog_steps=2,
         hmc_step_size=0.1,
         hmc_target_acceptance=0.65,
-        rmsprop_n_steps=5,
+        rmsprop_n_steps=3,
         rmsprop_step_size=0.1,
         rmsprop_decay=0.99,
         chain_restart_probability=0.0,
