@@ -75,7 +75,7 @@ def test_api_reference_lists_every_public_name():
     assert not missing, f"not in an autosummary list of docs/api.rst: {missing}"
 
 
-@pytest.mark.parametrize("page", ["weights.rst"])
+@pytest.mark.parametrize("page", ["weights.rst", "onnx.rst", "datasets.rst"])
 def test_examples_on_the_page_run(page):
     # The page's ``>>>`` examples are doctests; a change that breaks what a
     # page shows fails here. The routing example switches scikit-learn's
