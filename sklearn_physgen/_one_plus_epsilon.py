@@ -546,9 +546,9 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         """``epsilon='auto'``: keep the fit with the best validation ROC AUC."""
         is_anomaly = known_anomaly_mask(y, _num_samples(X), self.anomaly_label)
         if sample_weight is not None:  # zero-weight anomalies do not count
-            weights = np.asarray(sample_weight, dtype=float).reshape(-1)
-            if weights.shape == is_anomaly.shape:
-                is_anomaly = is_anomaly & (weights != 0)
+            sample_weight = check_fit_sample_weight(sample_weight, X)
+        if sample_weight is not None:
+            is_anomaly = is_anomaly & (sample_weight > 0)
         if is_anomaly.sum() < AUTO_EPSILON_MIN_KNOWN_ANOMALIES:
             best = clone(self).set_params(epsilon=AUTO_EPSILON_DEFAULT).fit(
                 X, y, sample_weight=sample_weight

@@ -314,3 +314,16 @@ def test_cell_resampling_leaves_non_negative_weights_alone_and_warns_on_negative
     assert (resampled >= 0).all() and (resampled[-5:] == 0).all()
     with pytest.raises(ValueError, match="positive total"):
         cell_resample_weights(X[:3], -np.ones(3))
+
+
+def test_auto_epsilon_counts_only_weighted_known_anomalies():
+    # 30 labelled anomalies, 15 of them at weight 0: below the 20 that
+    # epsilon='auto' needs for its search, so it falls back to its default
+    X = two_clusters(100)
+    y = np.r_[np.ones(170, int), -np.ones(30, int)]
+    weights = np.r_[np.ones(185), np.zeros(15)]
+    model = OnePlusEpsilonDetector(epsilon="auto", max_epochs=2, **FAST)
+    model.fit(X, y, sample_weight=weights)
+    assert model.epsilon_scores_ is None and model.n_known_anomalies_ == 15
+    with pytest.raises(ValueError, match="negative"):
+        model.fit(X, y, sample_weight=np.r_[-np.ones(1), np.ones(199)])
