@@ -1164,6 +1164,8 @@ def fit_standard_scaler(X, chunk_size=65536, sample_weight=None):
     for start in range(0, X.shape[0], chunk_size):
         chunk = slice(start, start + chunk_size)
         weights = None if sample_weight is None else sample_weight[chunk]
+        if weights is not None and not weights.any():
+            continue  # rows of zero weight do not count (scikit-learn refuses them)
         scaler.partial_fit(X[chunk], sample_weight=weights)
     return scaler
 

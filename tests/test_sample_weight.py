@@ -327,3 +327,18 @@ def test_auto_epsilon_counts_only_weighted_known_anomalies():
     assert model.epsilon_scores_ is None and model.n_known_anomalies_ == 15
     with pytest.raises(ValueError, match="negative"):
         model.fit(X, y, sample_weight=np.r_[-np.ones(1), np.ones(199)])
+
+
+def test_chunked_scaler_skips_chunks_of_zero_weight():
+    # the GAN and the flow fit their scaler chunk by chunk (memory-mapped data);
+    # a whole chunk of zero weights must not count, nor stop the fit
+    from sklearn_physgen._base import fit_standard_scaler
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 3))
+    X[:1500] += 5.0
+    weights = np.r_[np.zeros(1500), rng.exponential(size=1500)]
+    chunked = fit_standard_scaler(X, chunk_size=500, sample_weight=weights)
+    whole = StandardScaler().fit(X, sample_weight=weights)
+    np.testing.assert_allclose(chunked.mean_, whole.mean_, rtol=1e-10)
+    np.testing.assert_allclose(chunked.scale_, whole.scale_, rtol=1e-10)
