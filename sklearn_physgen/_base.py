@@ -437,8 +437,8 @@ def check_fit_sample_weight(sample_weight, X):
 
     NaN, infinite, wrongly shaped and all-zero weights are a ``ValueError``
     (scikit-learn's ``_check_sample_weight``), and so are negative weights:
-    every loss in this package is minimised over a flexible network, and a
-    negative weight makes it unbounded below (the network lowers the loss
+    every loss in this package is minimised over a flexible model, and a
+    negative weight makes it unbounded below (the model lowers the loss
     without limit by fitting a negative-weight event as badly as it can).
     Equal weights are returned as ``None``, so they give exactly the
     unweighted fit.
@@ -450,7 +450,7 @@ def check_fit_sample_weight(sample_weight, X):
     if n_negative:
         raise ValueError(
             f"sample_weight has {n_negative} negative value(s) (NLO Monte Carlo "
-            "weights, say). The losses of these networks are unbounded below "
+            "weights, say). The losses these models minimise are unbounded below "
             "with negative weights; make the weights non-negative first, e.g. "
             "with sklearn_physgen.cell_resample_weights, which keeps the "
             "weighted distribution (see the 'Event weights' page of the docs)."

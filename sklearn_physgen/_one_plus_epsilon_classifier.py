@@ -11,13 +11,12 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     has_fit_parameter,
     validate_data,
 )
 
-from ._base import OutlierScoresMixin
+from ._base import OutlierScoresMixin, check_fit_sample_weight
 from ._one_plus_epsilon import (
     OUTSIDE_BOX_SLOPE,
     check_normal_samples,
@@ -246,7 +245,9 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
             The fitted detector.
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
+        if sample_weight is None:
+            sample_weight = np.ones(X.shape[0])
         is_anomaly = known_anomaly_mask(y, X.shape[0], self.anomaly_label)
         check_normal_samples(is_anomaly)
         if self.estimator is not None and not has_fit_parameter(self.estimator, "sample_weight"):

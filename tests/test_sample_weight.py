@@ -77,10 +77,7 @@ def test_bad_weights_are_clear_errors(cls, make, message):
         quick(cls).fit(X, sample_weight=make(len(X)))
 
 
-@pytest.mark.parametrize(
-    "cls", [c for c in public_estimators() if c is not OnePlusEpsilonClassifier],
-    ids=lambda c: c.__name__,
-)
+@pytest.mark.parametrize("cls", public_estimators(), ids=lambda c: c.__name__)
 def test_negative_weights_are_rejected_with_the_way_out(cls):
     X = two_clusters(20)
     weights = np.ones(len(X))
