@@ -40,6 +40,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
 from sklearn.utils import Bunch, check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils.validation import _check_sample_weight
+
+from ._base import weighted_percentile
 
 __all__ = [
     "classifier_two_sample_test",
@@ -792,7 +795,9 @@ def correlation_difference(X_real, X_generated):
 # ----------------------------------------------------------------------------
 
 
-def _split_scores(y_true, y_score, anomaly_label):
+def _split_scores(y_true, y_score, anomaly_label, sample_weight=None):
+    """``(normal, anomalous, normal_weights, anomalous_weights)`` scores and
+    event weights (ones without ``sample_weight``), with clear errors."""
     y_true = np.asarray(y_true).ravel()
     y_score = np.asarray(y_score, dtype=np.float64).ravel()
     if y_true.shape != y_score.shape:
@@ -802,13 +807,24 @@ def _split_scores(y_true, y_score, anomaly_label):
         )
     if not np.all(np.isfinite(y_score)):
         raise ValueError("y_score contains NaN or infinity.")
+    weights = _check_sample_weight(sample_weight, y_score, dtype=np.float64,
+                                   ensure_non_negative=True)
     is_anomaly = y_true == anomaly_label
-    if is_anomaly.all() or not is_anomaly.any():
+    if not (weights[is_anomaly].sum() > 0 and weights[~is_anomaly].sum() > 0):
         raise ValueError(
             f"y_true needs both anomalies (label {anomaly_label!r}) and normal "
-            "samples."
+            "samples, of non-zero weight."
         )
-    return y_score[~is_anomaly], y_score[is_anomaly]
+    return (y_score[~is_anomaly], y_score[is_anomaly],
+            weights[~is_anomaly], weights[is_anomaly])
+
+
+def _cumulative_fraction(scores, weights, thresholds):
+    """Weighted fraction of ``scores`` at or below each threshold."""
+    order = np.argsort(scores, kind="stable")
+    cumulative = np.r_[0.0, np.cumsum(weights[order])]
+    at_or_below = np.searchsorted(scores[order], thresholds, side="right")
+    return cumulative[at_or_below] / cumulative[-1]
 
 
 @validate_params(
@@ -817,10 +833,12 @@ def _split_scores(y_true, y_score, anomaly_label):
         "y_score": ["array-like"],
         "background_efficiency": [Interval(Real, 0, 1, closed="neither")],
         "anomaly_label": "no_validation",
+        "sample_weight": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
-def signal_efficiency(y_true, y_score, *, background_efficiency=1e-2, anomaly_label=-1):
+def signal_efficiency(y_true, y_score, *, background_efficiency=1e-2, anomaly_label=-1,
+                      sample_weight=None):
     """Fraction of anomalies flagged when a given fraction of normal data is.
 
     The threshold on ``y_score`` is the ``background_efficiency`` quantile of
@@ -840,11 +858,16 @@ def signal_efficiency(y_true, y_score, *, background_efficiency=1e-2, anomaly_la
     anomaly_label : int or str, default=-1
         The label of anomalies (-1 in scikit-learn's outlier convention; use
         1 for 0/1 labels with 1 = signal).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative event weights: efficiencies are fractions of the summed
+        weight, and the threshold is the weighted quantile of the normal
+        scores (the inverted empirical CDF; equal weights give the
+        unweighted result).
 
     Returns
     -------
     efficiency : float
-        Fraction of anomalies flagged, in [0, 1].
+        Fraction of anomalies (of their weight) flagged, in [0, 1].
 
     Notes
     -----
@@ -862,9 +885,11 @@ def signal_efficiency(y_true, y_score, *, background_efficiency=1e-2, anomaly_la
     >>> round(signal_efficiency(y_true, scores, background_efficiency=1e-2), 2)  # 0.372 in theory
     0.37
     """
-    normal, anomalous = _split_scores(y_true, y_score, anomaly_label)
-    threshold = np.quantile(normal, background_efficiency)
-    return float(np.mean(anomalous < threshold))
+    normal, anomalous, w_normal, w_anomalous = _split_scores(
+        y_true, y_score, anomaly_label, sample_weight)
+    threshold = weighted_percentile(normal, 100.0 * background_efficiency,
+                                    None if sample_weight is None else w_normal)
+    return float(np.average(anomalous < threshold, weights=w_anomalous))
 
 
 @validate_params(
@@ -873,11 +898,12 @@ def signal_efficiency(y_true, y_score, *, background_efficiency=1e-2, anomaly_la
         "y_score": ["array-like"],
         "min_background_efficiency": [Interval(Real, 0, 1, closed="neither")],
         "anomaly_label": "no_validation",
+        "sample_weight": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
 def significance_improvement(y_true, y_score, *, min_background_efficiency=1e-3,
-                             anomaly_label=-1):
+                             anomaly_label=-1, sample_weight=None):
     """Maximum significance improvement, ``max eps_S / sqrt(eps_B)``.
 
     The significance improvement characteristic (SIC) of a selection is its
@@ -896,9 +922,13 @@ def significance_improvement(y_true, y_score, *, min_background_efficiency=1e-3,
     min_background_efficiency : float in (0, 1), default=1e-3
         Smallest background efficiency considered. It is raised to
         ``10 / n_normal`` when that is larger, so at least ten background
-        events pass every cut considered.
+        events pass every cut considered (with weights, ``n_normal`` is the
+        effective number ``(sum w)^2 / sum w^2`` of the normal events).
     anomaly_label : int or str, default=-1
         The label of anomalies.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative event weights: ``eps_S`` and ``eps_B`` are fractions of
+        the summed weights.
 
     Returns
     -------
@@ -916,13 +946,14 @@ def significance_improvement(y_true, y_score, *, min_background_efficiency=1e-3,
     >>> round(significance_improvement(y_true, scores), 1)  # 4.36 in theory
     4.5
     """
-    normal, anomalous = _split_scores(y_true, y_score, anomaly_label)
-    floor = max(min_background_efficiency, 10.0 / normal.size)
+    normal, anomalous, w_normal, w_anomalous = _split_scores(
+        y_true, y_score, anomaly_label, sample_weight)
+    n_effective = w_normal.sum() ** 2 / np.sum(w_normal**2)
+    floor = max(min_background_efficiency, 10.0 / n_effective)
     # a cut at each distinct normal score t flags everything scored <= t
     # (ties flagged together: a tied score cannot separate them)
-    normal = np.sort(normal)
-    thresholds = np.unique(normal)
-    eps_b = np.searchsorted(normal, thresholds, side="right") / normal.size
-    eps_s = np.searchsorted(np.sort(anomalous), thresholds, side="right") / anomalous.size
+    thresholds = np.unique(normal[w_normal > 0])
+    eps_b = _cumulative_fraction(normal, w_normal, thresholds)
+    eps_s = _cumulative_fraction(anomalous, w_anomalous, thresholds)
     keep = eps_b >= floor
     return float(np.max(eps_s[keep] / np.sqrt(eps_b[keep])))

@@ -18,6 +18,8 @@ from sklearn_physgen.metrics import (
     frechet_distance,
     kernel_distance,
     mean_wasserstein_distance,
+    signal_efficiency,
+    significance_improvement,
     wasserstein_distances,
 )
 
@@ -491,3 +493,44 @@ def test_anomaly_metrics_label_conventions_and_errors():
             metric(y_true, np.r_[scores[:-1], np.nan])
     with pytest.raises(ValueError, match="background_efficiency"):
         signal_efficiency(y_true, scores, background_efficiency=0.0)
+
+
+# -- event weights in the physicist's metrics -----------------------------------
+
+
+def _scores_with_weights(seed=0):
+    rng = np.random.RandomState(seed)
+    y = np.r_[np.ones(10000), -np.ones(1000)]
+    scores = np.r_[rng.normal(size=10000), rng.normal(-2, 1, size=1000)]
+    return y, scores, rng.randint(0, 4, size=len(y))
+
+
+def test_weighted_efficiencies_are_those_of_repeated_events():
+    y, scores, weights = _scores_with_weights()
+    repeated_y, repeated_scores = np.repeat(y, weights), np.repeat(scores, weights)
+    # SIC: exactly, where the ten-event floor does not bind (it counts
+    # effective events with weights, repeated copies without)
+    assert significance_improvement(
+        y, scores, sample_weight=weights, min_background_efficiency=0.01
+    ) == significance_improvement(repeated_y, repeated_scores, min_background_efficiency=0.01)
+    # efficiency at a fixed background efficiency: the weighted threshold is
+    # the inverted-CDF quantile, the unweighted one interpolates
+    assert signal_efficiency(y, scores, sample_weight=weights) == pytest.approx(
+        signal_efficiency(repeated_y, repeated_scores), abs=0.005)
+    # and the weights matter: the unweighted answers differ
+    assert significance_improvement(y, scores, min_background_efficiency=0.01) != (
+        significance_improvement(y, scores, sample_weight=weights,
+                                 min_background_efficiency=0.01))
+
+
+def test_equal_weights_leave_the_efficiencies_unchanged_and_bad_weights_are_errors():
+    y, scores, _ = _scores_with_weights(1)
+    equal = np.full(len(y), 2.5)
+    assert signal_efficiency(y, scores, sample_weight=equal) == signal_efficiency(y, scores)
+    assert significance_improvement(y, scores, sample_weight=equal) == (
+        significance_improvement(y, scores))
+    with pytest.raises(ValueError, match="Negative"):
+        signal_efficiency(y, scores, sample_weight=np.r_[-1.0, np.ones(len(y) - 1)])
+    only_normal = np.r_[np.ones(10000), np.zeros(1000)]
+    with pytest.raises(ValueError, match="non-zero weight"):
+        significance_improvement(y, scores, sample_weight=only_normal)
