@@ -139,6 +139,11 @@ def build_parser():
         "--cut", default=None, metavar="EXPR",
         help="selection in uproot's syntax, e.g. 'lepton_pT > 0.5' (TTrees only)",
     )
+    root.add_argument(
+        "--weight", default=None, metavar="BRANCH",
+        help="branch of the event weights (non-negative): every model is fitted "
+        "with them and the test metrics are weighted",
+    )
     parser.add_argument(
         "--known-anomalies", "-k", nargs="+", type=int, default=None,
         metavar="K",
@@ -262,7 +267,8 @@ def check_arguments(parser, args):
             "value 1 marks anomalies (signal)"
         )
     given = [option for option, value in (("--tree", args.tree), ("--branches", args.branches),
-                                          ("--label", args.label), ("--cut", args.cut))
+                                          ("--label", args.label), ("--cut", args.cut),
+                                          ("--weight", args.weight))
              if value is not None]
     if given and not is_root:
         parser.error(f"argument {given[0]}: only for --data FILE.root")
@@ -290,7 +296,8 @@ def load_data(source, *, n_samples=None, data_home=None, root_options=None):
         Cache folder of the fetched data sets.
     root_options : dict, default=None
         For a ``.root`` file: ``tree``, ``branches``, ``label`` (the label
-        branch) and ``cut``, passed to :func:`~sklearn_physgen.datasets.load_root`.
+        branch), ``cut`` and ``weight`` (the event-weight branch), passed to
+        :func:`~sklearn_physgen.datasets.load_root`.
 
     Returns
     -------
@@ -298,23 +305,27 @@ def load_data(source, *, n_samples=None, data_home=None, root_options=None):
         Features, float64 and finite.
     is_anomaly : ndarray of shape (n_samples,), dtype=bool
         True where the label is 1 (anomaly, signal).
+    weights : ndarray of shape (n_samples,) or None
+        Event weights (a ``.root`` file's ``weight`` branch), else None.
 
     Raises
     ------
     DataError
         When the data cannot be read, or holds a single class.
     """
+    weights = None
     if source in BUILTIN_DATA:
         X, y = _load_builtin(source, n_samples, data_home)
     else:
-        X, y = _load_file(source, root_options or {})
-        X, y = _random_rows(X, y, n_samples)
-    return _check_data(X, y, source)
+        X, y, weights = _load_file(source, root_options or {})
+        X, y, weights = _random_rows(X, y, n_samples, weights)
+    X, is_anomaly = _check_data(X, y, source)
+    return X, is_anomaly, _check_weights(weights, source)
 
 
 def _load_builtin(name, n_samples, data_home):
     if name == "higgs-sample":
-        return _random_rows(*load_higgs_sample(return_X_y=True), n_samples)
+        return _random_rows(*load_higgs_sample(return_X_y=True), n_samples)[:2]
     if name == "moons":
         n_anomalies = max(2, round(MOONS_ANOMALY_FRACTION * n_samples))
         return make_anomaly_moons(
@@ -338,18 +349,19 @@ def _load_file(source, root_options):
     if not path.is_file():
         raise DataError(f"--data {source!r}: no such file")
     if suffix == ".npz":
-        return _load_npz(path)
+        return (*_load_npz(path), None)
     if suffix == ".root":
         return _load_root(path, **root_options)
-    return _load_csv(path)
+    return (*_load_csv(path), None)
 
 
-def _load_root(path, tree=None, branches=None, label=None, cut=None):
+def _load_root(path, tree=None, branches=None, label=None, cut=None, weight=None):
     try:
-        return load_root(path, tree, branches, target=label, cut=cut,
-                         dtype=np.float64, return_X_y=True)
+        events = load_root(path, tree, branches, target=label, cut=cut, weight=weight,
+                           dtype=np.float64)
     except (ImportError, OSError, ValueError, TypeError) as error:
         raise DataError(f"cannot read {path}: {error}") from error
+    return events.data, events.target, events.sample_weight
 
 
 def _load_npz(path):
@@ -383,11 +395,28 @@ def _load_csv(path):
     return table[:, 1:], table[:, 0]
 
 
-def _random_rows(X, y, n_samples):
+def _random_rows(X, y, n_samples, weights=None):
     if n_samples is None or n_samples >= len(X):
-        return X, y
-    rows = np.random.RandomState(0).choice(len(X), n_samples, replace=False)
-    return X[np.sort(rows)], y[np.sort(rows)]
+        return X, y, weights
+    rows = np.sort(np.random.RandomState(0).choice(len(X), n_samples, replace=False))
+    return X[rows], y[rows], None if weights is None else weights[rows]
+
+
+def _check_weights(weights, source):
+    if weights is None:
+        return None
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.isfinite(weights).all():
+        raise DataError(f"{source}: the event weights hold NaN or infinite values")
+    if (weights < 0).any():
+        raise DataError(
+            f"{source}: {int((weights < 0).sum())} event weights are negative; make "
+            "them non-negative first (sklearn_physgen.cell_resample_weights keeps "
+            "the weighted distribution)"
+        )
+    if not weights.sum() > 0:
+        raise DataError(f"{source}: every event weight is zero")
+    return weights
 
 
 def _check_data(X, y, source):
@@ -422,7 +451,7 @@ def _describe_labels(labels):
     return shown + more
 
 
-def make_splits(X, is_anomaly, known_anomalies, n_seeds):
+def make_splits(X, is_anomaly, known_anomalies, n_seeds, weights=None):
     """Train / test splits for every seed and every number of known anomalies.
 
     Parameters
@@ -435,12 +464,15 @@ def make_splits(X, is_anomaly, known_anomalies, n_seeds):
         Numbers ``k`` of known anomalies in training.
     n_seeds : int
         Seeds ``0, ..., n_seeds - 1``, each a different split.
+    weights : ndarray of shape (n_samples,), default=None
+        Event weights, split with the rows.
 
     Returns
     -------
     splits : dict
-        ``(seed, k) -> Bunch(X_train, y_train, X_test, y_test)``, with ``y``
-        in {+1 normal, -1 anomaly}; ``k=0`` is always present (the one-class
+        ``(seed, k) -> Bunch(X_train, y_train, X_test, y_test, w_train,
+        w_test)``, with ``y`` in {+1 normal, -1 anomaly} and the weights
+        None without ``weights``; ``k=0`` is always present (the one-class
         models train on its normals).
 
     Raises
@@ -463,6 +495,8 @@ def make_splits(X, is_anomaly, known_anomalies, n_seeds):
                 raise DataError(
                     "the test set holds a single class; use more rows or anomalies"
                 )
+            split.w_train = None if weights is None else weights[split.train_indices]
+            split.w_test = None if weights is None else weights[split.test_indices]
             splits[seed, k] = split
     return splits
 
@@ -530,16 +564,17 @@ def make_model(name, *, seed, epsilon, margin, max_epochs, n_features):
 
 
 def _training_rows(name, split, seed):
-    """What a model is fit on: ``(X, y)`` for (1+eps) and supervised, normal rows otherwise."""
+    """What a model is fit on: ``(X, y, weights)``; ``y`` for (1+eps) and
+    supervised models, normal rows only (``y`` None) otherwise."""
+    weights = getattr(split, "w_train", None)
     if name in OPE_MODELS or name in SUPERVISED_MODELS:
-        return split.X_train, split.y_train
-    normals = split.X_train[split.y_train == 1]
-    if name == "one-class-svm" and len(normals) > ONE_CLASS_SVM_MAX_TRAIN:
-        rows = np.random.RandomState(seed).choice(
-            len(normals), ONE_CLASS_SVM_MAX_TRAIN, replace=False
-        )
-        normals = normals[rows]
-    return normals, None
+        return split.X_train, split.y_train, weights
+    rows = np.flatnonzero(split.y_train == 1)
+    if name == "one-class-svm" and len(rows) > ONE_CLASS_SVM_MAX_TRAIN:
+        rows = rows[np.random.RandomState(seed).choice(
+            len(rows), ONE_CLASS_SVM_MAX_TRAIN, replace=False
+        )]
+    return split.X_train[rows], None, None if weights is None else weights[rows]
 
 
 def evaluate(name, split, *, seed, k, settings):
@@ -573,25 +608,31 @@ def evaluate(name, split, *, seed, k, settings):
         **dict.fromkeys(METRICS[1:-1]), "fit_seconds": None, "n_train": None,
         "error": None,
     }
-    X_fit, y_fit = _training_rows(name, split, seed)
+    X_fit, y_fit, w_fit = _training_rows(name, split, seed)
     record["n_train"] = len(X_fit)
     model = make_model(name, seed=seed, n_features=X_fit.shape[1], **settings)
+    # every model of the command takes event weights, and so does its scaler
+    fit_weights = {} if w_fit is None else {
+        f"{step}__sample_weight": w_fit for step, _ in model.steps}
     start = time.perf_counter()
     try:
-        model.fit(X_fit, y_fit)
+        model.fit(X_fit, y_fit, **fit_weights)
         record["fit_seconds"] = time.perf_counter() - start
         normality = _normality(model, split.X_test)
     except Exception as error:  # noqa: BLE001  (a failed fit is reported, not fatal)
         record["error"] = f"{type(error).__name__}: {error}"
         return record, None
     is_anomaly = split.y_test == -1
-    record["roc_auc"] = float(roc_auc_score(~is_anomaly, normality))
+    w_test = getattr(split, "w_test", None)
+    record["roc_auc"] = float(roc_auc_score(~is_anomaly, normality, sample_weight=w_test))
     for metric, background_efficiency in zip(METRICS[1:3], BACKGROUND_EFFICIENCIES):
         record[metric] = signal_efficiency(
-            split.y_test, normality, background_efficiency=background_efficiency
+            split.y_test, normality, background_efficiency=background_efficiency,
+            sample_weight=w_test,
         )
-    record["sic"] = significance_improvement(split.y_test, normality)
-    false_positive_rate, true_positive_rate, _ = roc_curve(is_anomaly, -normality)
+    record["sic"] = significance_improvement(split.y_test, normality, sample_weight=w_test)
+    false_positive_rate, true_positive_rate, _ = roc_curve(
+        is_anomaly, -normality, sample_weight=w_test)
     return record, (false_positive_rate, true_positive_rate)
 
 
@@ -941,12 +982,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     check_arguments(parser, args)
     try:
-        X, is_anomaly = load_data(
+        X, is_anomaly, weights = load_data(
             args.data, n_samples=args.n_samples, data_home=args.data_home,
             root_options={"tree": args.tree, "branches": args.branches,
-                          "label": args.label, "cut": args.cut},
+                          "label": args.label, "cut": args.cut, "weight": args.weight},
         )
-        splits = make_splits(X, is_anomaly, args.known_anomalies, args.seeds)
+        splits = make_splits(X, is_anomaly, args.known_anomalies, args.seeds, weights)
     except DataError as error:
         parser.error(str(error))
     output_dir = Path(args.output_dir)

@@ -137,6 +137,45 @@ def test_root_file(tmp_path):
         assert exit_info.value.code == 2
 
 
+def test_root_file_with_event_weights(tmp_path):
+    # Background in two clusters, the second at weight 0; the signal sits on
+    # that second cluster. Fitted with the weights, a one-class detector
+    # learns only the first cluster and finds the signal; the weighted test
+    # metrics leave the zero-weight background out too. Without --weight the
+    # second cluster is ordinary background, and the signal hides in it.
+    uproot = pytest.importorskip("uproot")
+    rng = np.random.RandomState(0)
+    # (IsolationForest draws its 256-row subsamples among rows of non-zero
+    # weight, so the first cluster keeps more than 256 training rows)
+    first = rng.normal(size=(500, 2))
+    second = rng.normal(size=(500, 2)) + 4.0
+    signal = rng.normal(size=(150, 2)) + 4.0
+    X = np.vstack([first, second, signal])
+    path = tmp_path / "weighted.root"
+    columns = {"a": X[:, 0], "b": X[:, 1],
+               "is_signal": np.r_[np.zeros(1000), np.ones(150)].astype(np.int32),
+               "w": np.r_[np.ones(500), np.zeros(500), np.ones(150)]}
+    with uproot.recreate(path) as file:
+        file.mktree("Events", {name: values.dtype for name, values in columns.items()})
+        file["Events"].extend(columns)
+    common = ["--data", str(path), "--label", "is_signal", "--branches", "a", "b",
+              "--models", "isolation-forest", "--known-anomalies", "0", *QUICK]
+    assert main([*common, "--weight", "w", "--output-dir", str(tmp_path / "w")]) == 0
+    assert main([*common, "--output-dir", str(tmp_path / "plain")]) == 0
+    weighted, _ = read_outputs(tmp_path / "w", "weighted")
+    plain, _ = read_outputs(tmp_path / "plain", "weighted")
+    assert weighted["records"][0]["roc_auc"] > 0.95
+    assert plain["records"][0]["roc_auc"] < 0.7
+    # negative weights exit 2 with the way out
+    columns["w"][0] = -1.0
+    with uproot.recreate(path) as file:
+        file.mktree("Events", {name: values.dtype for name, values in columns.items()})
+        file["Events"].extend(columns)
+    with pytest.raises(SystemExit) as exit_info:
+        main([*common, "--weight", "w", "--output-dir", str(tmp_path / "bad")])
+    assert exit_info.value.code == 2
+
+
 def test_roc_plot_in_a_collaborations_style(tmp_path):
     pytest.importorskip("mplhep")
     status = main(["--data", "moons", "--n-samples", "200", "--models", "isolation-forest",
