@@ -37,6 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import OneClassSVM
 
 from ._autoencoders import Autoencoder
+from ._base import check_fit_sample_weight
 from ._deep_svdd import DeepSVDD
 from ._one_plus_epsilon import OnePlusEpsilonDetector
 from ._one_plus_epsilon_classifier import OnePlusEpsilonClassifier
@@ -320,7 +321,7 @@ def load_data(source, *, n_samples=None, data_home=None, root_options=None):
         X, y, weights = _load_file(source, root_options or {})
         X, y, weights = _random_rows(X, y, n_samples, weights)
     X, is_anomaly = _check_data(X, y, source)
-    return X, is_anomaly, _check_weights(weights, source)
+    return X, is_anomaly, _check_weights(weights, X, source)
 
 
 def _load_builtin(name, n_samples, data_home):
@@ -402,21 +403,14 @@ def _random_rows(X, y, n_samples, weights=None):
     return X[rows], y[rows], None if weights is None else weights[rows]
 
 
-def _check_weights(weights, source):
+def _check_weights(weights, X, source):
+    """The package's own check of event weights, as a DataError (exit 2)."""
     if weights is None:
         return None
-    weights = np.asarray(weights, dtype=np.float64)
-    if not np.isfinite(weights).all():
-        raise DataError(f"{source}: the event weights hold NaN or infinite values")
-    if (weights < 0).any():
-        raise DataError(
-            f"{source}: {int((weights < 0).sum())} event weights are negative; make "
-            "them non-negative first (sklearn_physgen.cell_resample_weights keeps "
-            "the weighted distribution)"
-        )
-    if not weights.sum() > 0:
-        raise DataError(f"{source}: every event weight is zero")
-    return weights
+    try:
+        return check_fit_sample_weight(weights, X)
+    except ValueError as error:
+        raise DataError(f"{source}: event weights: {error}") from error
 
 
 def _check_data(X, y, source):

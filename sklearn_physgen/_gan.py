@@ -259,6 +259,10 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         "adam_betas": [tuple],
     }
 
+    # the adversarial losses have no per-event term to weight: weighted data
+    # reach them as batches drawn in proportion to the weights
+    _resample_weighted_batches = True
+
     def __init__(
         self,
         latent_dim=8,
@@ -415,8 +419,6 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
                 else cumulative_weights(torch.as_tensor(real_weight))
             ),
         )
-
-    _resample_weighted_batches = True
 
     def _optimizer_options(self):
         return {"betas": tuple(self.adam_betas), **adam_implementation(self.device_)}
