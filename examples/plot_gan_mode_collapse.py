@@ -12,10 +12,11 @@ of covering both.
 This example trains the same minimax :class:`~sklearn_physgen.GAN` twice:
 once with the settings the package used before its defaults were
 changed against mode collapse (no packing, no weight averaging, learning rate
-``2e-4``, no gradient penalty for the minimax loss), and once with the
-current defaults (packs of 4 samples for the discriminator, an exponential
-moving average of the generator's weights, learning rate ``1e-3``, a small
-R1 penalty on the minimax discriminator). See :ref:`gans` for what each setting does.
+``2e-4``, no gradient penalty for the minimax loss, a plain MLP generator),
+and once with the current defaults (packs of 4 samples for the
+discriminator, an exponential moving average of the generator's weights,
+learning rate ``1e-3``, a small R1 penalty on the minimax discriminator, a
+generator with skip connections). See :ref:`gans` for what each setting does.
 """
 
 # %%
@@ -43,11 +44,13 @@ SPLIT = 4.0  # °C, halfway between the two modes
 # ``old`` switches off the changes: ``pac=1`` (the discriminator judges
 # one sample at a time), ``ema_decay=0`` (samples come from the last
 # generator, not from an average over the last steps), the old learning
-# rate, and no R1 penalty (``gradient_penalty=0``). Both train for the
+# rate, no R1 penalty (``gradient_penalty=0``) and a plain MLP generator
+# (``generator_skip_connections=False``). Both train for the
 # default 200 epochs. (The Wasserstein GAN, ``loss='wasserstein'``, does not
 # collapse on these data with either setting, but with the old ones it smears
 # its samples over the whole range between the modes: see :ref:`gans`.)
-old = {"pac": 1, "ema_decay": 0.0, "learning_rate": 2e-4, "gradient_penalty": 0.0}
+old = {"pac": 1, "ema_decay": 0.0, "learning_rate": 2e-4, "gradient_penalty": 0.0,
+       "generator_skip_connections": False}
 settings = {"old settings": old, "defaults": {}}
 
 gans = {name: GAN(random_state=0, **params).fit(X) for name, params in settings.items()}

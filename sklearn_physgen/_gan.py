@@ -80,7 +80,13 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     latent_dim : int, default=8
         Dimension of the noise ``z``.
     generator_hidden_layer_sizes : array-like of int, default=(128, 128)
-        Hidden layers of the default MLP generator.
+        Hidden layers of the default generator.
+    generator_skip_connections : bool, default=True
+        If True, every hidden layer of the default generator passes its
+        input on next to its output, so the last layer sees the noise and
+        every hidden layer (the generator of CTGAN, Xu et al. 2019, without
+        its batch normalisation): a linear map of the noise reaches the
+        samples directly. If False, a plain MLP.
     discriminator_hidden_layer_sizes : array-like of int, default=(128, 128)
         Hidden layers of the default MLP discriminator.
     activation : str, default='leaky_relu'
@@ -245,6 +251,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "generator_skip_connections": ["boolean"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "generator": [torch.nn.Module, callable, None],
         "discriminator": [torch.nn.Module, callable, None],
@@ -269,6 +276,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         *,
         generator_hidden_layer_sizes=(128, 128),
         discriminator_hidden_layer_sizes=(128, 128),
+        generator_skip_connections=True,
         activation="leaky_relu",
         generator=None,
         discriminator=None,
@@ -294,6 +302,7 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         self.latent_dim = latent_dim
         self.generator_hidden_layer_sizes = generator_hidden_layer_sizes
         self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
+        self.generator_skip_connections = generator_skip_connections
         self.activation = activation
         self.generator = generator
         self.discriminator = discriminator
@@ -384,6 +393,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
             return build_user_module(self.generator, "generator", n_inputs, X.shape[1])
         hidden = check_layer_sizes(self.generator_hidden_layer_sizes,
                                    "generator_hidden_layer_sizes")
+        if self.generator_skip_connections:
+            return SkipConnectedMLP(n_inputs, hidden, X.shape[1], self.activation)
         return make_mlp([n_inputs, *hidden, X.shape[1]], self.activation)
 
     def _build_criterion(self, X, real=None, real_conditions=None, standardize=None,
@@ -477,6 +488,31 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
 
     def _scale(self, X):
         return self.scaler_.transform(X).astype(X.dtype, copy=False)
+
+
+class SkipConnectedMLP(torch.nn.Module):
+    """An MLP whose hidden layers pass their input on next to their output.
+
+    Hidden layer ``k`` maps ``h_k = [a(W_k h_{k-1}), h_{k-1}]`` with
+    ``h_0`` the input, so the output layer is linear in the input and in
+    every hidden layer's activations.
+    """
+
+    def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation):
+        super().__init__()
+        self.hidden = torch.nn.ModuleList()
+        width = n_inputs
+        for size in hidden_layer_sizes:
+            self.hidden.append(torch.nn.Sequential(
+                torch.nn.Linear(width, size), ACTIVATIONS[activation]()
+            ))
+            width += size
+        self.output = torch.nn.Linear(width, n_outputs)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = torch.cat([layer(x), x], dim=1)
+        return self.output(x)
 
 
 def _with_conditions(x, conditions):
