@@ -167,3 +167,24 @@ def test_bad_conditions_get_clear_errors():
                                   unconditional.sample(3, random_state=0))
     with pytest.raises(ValueError, match="adam_betas"):
         GAN(max_epochs=1, adam_betas=(0.5, 1.5), device="cpu").fit(X)
+
+
+def test_skip_connected_generator_learns_correlated_gaussians_better():
+    # Features mapped to standard normals (what TransformedGenerator hands a
+    # GAN) are close to a correlated Gaussian: with skip connections a linear
+    # map of the noise reaches the output, and the samples come closer to the
+    # data than those of the plain MLP with the same budget (measured on
+    # seeds 0-5: 0.514-0.524 against 0.548-0.579).
+    from sklearn_physgen.metrics import classifier_two_sample_test
+
+    rng = np.random.RandomState(4)
+    mixing = rng.normal(size=(8, 8)) / np.sqrt(8)
+    X, X_reference = (rng.normal(size=(4000, 8)) @ mixing.T for _ in range(2))
+    auc = {}
+    for skip in (True, False):
+        gan = GAN(latent_dim=16, pac=1, gradient_penalty=10, max_epochs=25,
+                  generator_skip_connections=skip, random_state=4, device="cpu").fit(X)
+        samples = gan.sample(4000, random_state=4)
+        auc[skip] = classifier_two_sample_test(X_reference, samples, cv=3, random_state=0).auc
+    assert auc[True] < 0.54
+    assert auc[False] > auc[True] + 0.02
