@@ -19,11 +19,12 @@ def correlated_gaussian(n_samples, seed):
     return np.random.RandomState(seed).multivariate_normal([3.0, -1.0], COVARIANCE, n_samples)
 
 
-@pytest.mark.parametrize("coupling", ["spline", "affine"])
-def test_log_density_is_the_change_of_variables_formula(coupling):
+@pytest.mark.parametrize("coupling, autoregressive",
+                         [("spline", False), ("affine", False), ("spline", True)])
+def test_log_density_is_the_change_of_variables_formula(coupling, autoregressive):
     X = make_moons(600, noise=0.1, random_state=0)[0] * [10.0, 0.5]
-    flow = NormalizingFlow(coupling=coupling, max_epochs=5, random_state=0,
-                           device="cpu").fit(X)
+    flow = NormalizingFlow(coupling=coupling, autoregressive=autoregressive, max_epochs=5,
+                           random_state=0, device="cpu").fit(X)
     network, scaler = flow.net_.module_, flow.scaler_
     mean = torch.tensor(scaler.mean_, dtype=torch.float32)
     scale = torch.tensor(scaler.scale_, dtype=torch.float32)
@@ -76,6 +77,18 @@ def test_transform_gaussianises_and_inverts():
     np.testing.assert_allclose(Z.std(axis=0), 1.0, atol=0.15)
     np.testing.assert_allclose(flow.inverse_transform(Z), X, rtol=1e-3, atol=1e-3)
     assert flow.fit_transform(X).shape == X.shape
+
+
+def test_autoregressive_flow_inverts_one_feature_at_a_time_exactly():
+    # sampling inverts the layers feature by feature; it must undo transform
+    X = np.random.RandomState(0).gamma(4.0, size=(400, 5))
+    flow = NormalizingFlow(autoregressive=True, max_epochs=3, random_state=0,
+                           device="cpu").fit(X)
+    np.testing.assert_allclose(flow.inverse_transform(flow.transform(X)), X,
+                               rtol=1e-3, atol=1e-3)
+    Z = np.random.RandomState(1).standard_normal((50, 5))
+    np.testing.assert_allclose(flow.transform(flow.inverse_transform(Z)), Z,
+                               rtol=1e-3, atol=1e-3)
 
 
 def test_conditional_flow_with_categorical_conditions():
