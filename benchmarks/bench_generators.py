@@ -1,6 +1,6 @@
 """Generators compared on real HIGGS data: GANs, autoencoders and baselines.
 
-Seventeen ways of producing events are judged against held-out real events
+Eighteen ways of producing events are judged against held-out real events
 with the metrics of :mod:`sklearn_physgen.metrics`:
 
 - ``Flow``: ``NormalizingFlow()`` with the package defaults (five
@@ -8,9 +8,10 @@ with the metrics of :mod:`sklearn_physgen.metrics`:
   split); ``Flow-quantile``: the same inside ``TransformedGenerator``;
   ``Flow-quantile-batch64``: with ``batch_size=64``, which inner splits of
   the training half preferred for small samples (docs/benchmarks.rst);
-  ``Flow-quantile-autoregressive``: ``NormalizingFlow(autoregressive=True)``
-  in quantile space, whose sampling inverts one feature at a time (its
-  generation is timed on 10,000 rows and scaled to 100,000);
+  ``Flow-autoregressive`` and ``Flow-quantile-autoregressive``:
+  ``NormalizingFlow(autoregressive=True)``, bare and in quantile space,
+  whose sampling inverts one feature at a time (their generation is timed
+  on 10,000 rows and scaled to 100,000);
 - ``GAN-bce``: ``GAN(loss='bce', max_epochs=E)``, otherwise the package
   defaults (packs of 4, moving-average generator with skip connections,
   learning rate 1e-3);
@@ -121,18 +122,19 @@ from sklearn_physgen.metrics import (
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT / ".." / "shared" / "data"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
-METHODS = ["Flow", "Flow-quantile", "Flow-quantile-batch64", "Flow-quantile-autoregressive",
+METHODS = ["Flow", "Flow-quantile", "Flow-quantile-batch64", "Flow-autoregressive",
+           "Flow-quantile-autoregressive",
            "GAN-bce", "GAN-bce-quantile",
            "GAN-bce-quantile-long", "WGAN-GP",
            "WGAN-GP-quantile", "VAE", "AE", "VAE-quantile", "GaussianMixture",
            "GaussianMixture-quantile", "KDE", "marginals", "real"]
 #: Models whose ``score_samples`` (``score_samples`` of sklearn's) is a
 #: log-density of the standardised features, compared on the reference half.
-DENSITY_MODELS = {"Flow", "GaussianMixture", "KDE"}
+DENSITY_MODELS = {"Flow", "Flow-autoregressive", "GaussianMixture", "KDE"}
 N_TIMING = 100_000
 #: Methods whose generation is timed on fewer rows (scaled to N_TIMING):
 #: the autoregressive flow inverts one feature at a time.
-TIMING_ROWS = {"Flow-quantile-autoregressive": 10_000}
+TIMING_ROWS = {"Flow-autoregressive": 10_000, "Flow-quantile-autoregressive": 10_000}
 MAX_DISCRETE_VALUES = 10
 PLOT_FEATURES = ["lepton_pT", "missing_energy_magnitude", "jet_1_pt",
                  "jet_1_eta", "jet_1_b-tag", "m_jj", "m_bb", "m_wwbb"]
@@ -190,9 +192,9 @@ def make_generator(name, epochs, seed, kde_bandwidth, quantile_vae_epochs):
         # for small samples (docs/benchmarks.rst), inside the quantile map
         flow = NormalizingFlow(batch_size=64, random_state=seed, device="cpu")
         return quantile(flow), seeded
-    if name == "Flow-quantile-autoregressive":
+    if name.endswith("autoregressive"):
         flow = NormalizingFlow(autoregressive=True, random_state=seed, device="cpu")
-        return quantile(flow), seeded
+        return (quantile(flow) if "quantile" in name else flow), seeded
     if name.startswith("Flow"):
         flow = NormalizingFlow(random_state=seed, device="cpu")
         return (quantile(flow) if name.endswith("quantile") else flow), seeded

@@ -269,6 +269,8 @@ class NormalizingFlow(ConditionalTransformMixin, ConditionsMixin, OutlierScoresM
     NVP", ICLR 2017.
     C. Durkan, A. Bekasov, I. Murray, G. Papamakarios, "Neural Spline Flows",
     NeurIPS 2019.
+    G. Papamakarios, T. Pavlakou, I. Murray, "Masked Autoregressive Flow for
+    Density Estimation", NeurIPS 2017.
     A. Hallin, J. Isaacson, G. Kasieczka et al., "Classifying anomalies
     through outer density estimation" (CATHODE), Phys. Rev. D 106, 055006
     (2022).
