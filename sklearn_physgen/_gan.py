@@ -81,14 +81,14 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
         Dimension of the noise ``z``.
     generator_hidden_layer_sizes : array-like of int, default=(128, 128)
         Hidden layers of the default generator.
+    discriminator_hidden_layer_sizes : array-like of int, default=(128, 128)
+        Hidden layers of the default MLP discriminator.
     generator_skip_connections : bool, default=True
         If True, every hidden layer of the default generator passes its
         input on next to its output, so the last layer sees the noise and
         every hidden layer (the generator of CTGAN, Xu et al. 2019, without
         its batch normalisation): a linear map of the noise reaches the
         samples directly. If False, a plain MLP.
-    discriminator_hidden_layer_sizes : array-like of int, default=(128, 128)
-        Hidden layers of the default MLP discriminator.
     activation : str, default='leaky_relu'
         Activation of both MLPs.
     generator : torch.nn.Module or callable, default=None
@@ -223,6 +223,8 @@ class GAN(ConditionsMixin, OutlierScoresMixin, BaseTorchEstimator):
     generative adversarial networks", NeurIPS 2018.
     Y. Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN
     Training", ICLR 2019.
+    L. Xu, M. Skoularidou, A. Cuesta-Infante, K. Veeramachaneni, "Modeling
+    Tabular Data using Conditional GAN" (CTGAN), NeurIPS 2019.
     L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do
     actually Converge?", ICML 2018.
     T. Miyato et al., "Spectral Normalization for Generative Adversarial

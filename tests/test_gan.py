@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_physgen import GAN
+from sklearn_physgen.metrics import classifier_two_sample_test
 
 SUMMER_MEANS = {"Alice Springs": 36.0, "South Pole": -28.0}
 
@@ -174,9 +175,7 @@ def test_skip_connected_generator_learns_correlated_gaussians_better():
     # GAN) are close to a correlated Gaussian: with skip connections a linear
     # map of the noise reaches the output, and the samples come closer to the
     # data than those of the plain MLP with the same budget (measured on
-    # seeds 0-5: 0.514-0.524 against 0.548-0.579).
-    from sklearn_physgen.metrics import classifier_two_sample_test
-
+    # seeds 3-5: 0.515-0.524 against 0.556-0.579).
     rng = np.random.RandomState(4)
     mixing = rng.normal(size=(8, 8)) / np.sqrt(8)
     X, X_reference = (rng.normal(size=(4000, 8)) @ mixing.T for _ in range(2))
