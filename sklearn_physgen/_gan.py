@@ -505,15 +505,14 @@ class SkipConnectedMLP(torch.nn.Module):
         self.hidden = torch.nn.ModuleList()
         width = n_inputs
         for size in hidden_layer_sizes:
-            self.hidden.append(torch.nn.Sequential(
-                torch.nn.Linear(width, size), ACTIVATIONS[activation]()
-            ))
+            self.hidden.append(torch.nn.Linear(width, size))
             width += size
+        self.activation = ACTIVATIONS[activation]()  # stateless: shared by the layers
         self.output = torch.nn.Linear(width, n_outputs)
 
     def forward(self, x):
         for layer in self.hidden:
-            x = torch.cat([layer(x), x], dim=1)
+            x = torch.cat([self.activation(layer(x)), x], dim=1)
         return self.output(x)
 
 
