@@ -545,9 +545,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
     def _fit_auto_epsilon(self, X, y, sample_weight=None):
         """``epsilon='auto'``: keep the fit with the best validation ROC AUC."""
         is_anomaly = known_anomaly_mask(y, _num_samples(X), self.anomaly_label)
+        sample_weight = check_fit_sample_weight(sample_weight, X)
         if sample_weight is not None:  # zero-weight anomalies do not count
-            sample_weight = check_fit_sample_weight(sample_weight, X)
-        if sample_weight is not None:
             is_anomaly = is_anomaly & (sample_weight > 0)
         if is_anomaly.sum() < AUTO_EPSILON_MIN_KNOWN_ANOMALIES:
             best = clone(self).set_params(epsilon=AUTO_EPSILON_DEFAULT).fit(

@@ -887,8 +887,9 @@ def signal_efficiency(y_true, y_score, *, background_efficiency=1e-2, anomaly_la
     """
     normal, anomalous, w_normal, w_anomalous = _split_scores(
         y_true, y_score, anomaly_label, sample_weight)
-    threshold = weighted_percentile(normal, 100.0 * background_efficiency,
-                                    None if sample_weight is None else w_normal)
+    # (equal weights, the ones standing in for None included, interpolate
+    # like np.percentile)
+    threshold = weighted_percentile(normal, 100.0 * background_efficiency, w_normal)
     return float(np.average(anomalous < threshold, weights=w_anomalous))
 
 
