@@ -228,16 +228,19 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         force (with 0.05 the one-class ROC AUC of HMC EOPE on SUSY fell; see
         :ref:`why-the-defaults`).
     energy_penalty : float, default=0.05
-        Energy samplers only: weight of ``mean g(x)^2`` over normal samples
-        and pseudo-anomalies, part of the ``(1 - epsilon)`` energy term. The
-        ``log Z`` term is unbounded below in the level of ``g``; without this
-        penalty ``g`` drifts to large negative values, where known anomalies
-        stop contributing gradient, and in high dimension it diverges. The
-        penalty also bounds the range of ``g`` to about ``1 / energy_penalty``,
-        i.e. how much less dense than the data the model can call a region:
-        0.05 beat 0.1 on SUSY for HMC and RMSProp EOPE (see
-        :ref:`why-the-defaults` on the benchmarks page); search it when labels
-        allow.
+        Energy samplers only: weight of ``mean g(x0)^2`` over the sampler's
+        pseudo-anomalies ``x0``, part of the ``(1 - epsilon)`` energy term.
+        The ``log Z`` term is unbounded below in the level of ``g``; without
+        this penalty ``g`` drifts to large negative values, where known
+        anomalies stop contributing gradient, and in high dimension it
+        diverges. The penalty holds the model's samples at about
+        ``g = -1 / (2 energy_penalty)`` and leaves the normal data free, so
+        the data can be scored as far above the samples as the fit warrants.
+        Penalising the data's ``g^2`` as well pinned every training row at
+        one value (where ``-log sigmoid(g)`` and the penalty balance), so
+        the ranking among data-like points came from interpolation and
+        inverted on some data (see :ref:`why-the-defaults` on the
+        benchmarks page).
     generator_n_couplings : int, default=3
         Number of affine coupling layers of the Deep EOPE generator.
     generator_hidden_layer_sizes : array-like of int, default=(32, 32)
@@ -777,11 +780,12 @@ class OnePlusEpsilonLoss(torch.nn.Module):
 
     Without known anomalies the loss is ``L+ + L0`` (one-class). For the
     energy samplers ``L0`` is ``mean g(x0)`` over samples of ``P_f`` (its
-    gradient is that of ``log Z``) plus ``energy_penalty * (mean g(x+)^2 +
-    mean g(x0)^2)``, which keeps the level of ``g`` finite: ``log Z`` alone
-    lets ``g`` drift to minus infinity, where the known-anomaly term
-    ``sigmoid(g(x-))`` vanishes. The penalty is part of ``L0``, so its weight
-    falls with ``1 - eps`` and vanishes in the two-class limit.
+    gradient is that of ``log Z``) plus ``energy_penalty * mean g(x0)^2``,
+    which keeps the level of ``g`` finite: ``log Z`` alone lets ``g`` drift
+    to minus infinity, where the known-anomaly term ``sigmoid(g(x-))``
+    vanishes. Only the samples are penalised, so the normal data's ``g`` is
+    not capped. The penalty is part of ``L0``, so its weight falls with
+    ``1 - eps`` and vanishes in the two-class limit.
     """
 
     def __init__(self, epsilon, sampler, anomalies=None, energy_penalty=0.0,
@@ -818,10 +822,8 @@ class OnePlusEpsilonLoss(torch.nn.Module):
             if self.sampler.energy_based:
                 # Its gradient is E_{P_f} grad g, the gradient of log Z.
                 pseudo_loss = g_pseudo.mean()
-                if self.energy_penalty > 0:
-                    pseudo_loss = pseudo_loss + self.energy_penalty * (
-                        weighted_mean(g_normal**2, weight) + (g_pseudo**2).mean()
-                    )
+                if self.energy_penalty > 0:  # on the model's samples only
+                    pseudo_loss = pseudo_loss + self.energy_penalty * (g_pseudo**2).mean()
             else:
                 pseudo_loss = torch.nn.functional.softplus(g_pseudo).mean()
             loss = loss + pseudo_weight * pseudo_loss

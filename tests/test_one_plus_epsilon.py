@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_moons
+from sklearn.datasets import load_digits, make_moons
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -82,7 +82,9 @@ def anomaly_region_auc(model):
     # gap between the moons is surrounded by normal data, and one-class the
     # energy samplers' smooth networks fill it in (AUC near 0); there the 30
     # known anomalies move it to the middle of the ranking (0.6), not below.
-    [("uniform", 0.8, 0.1), ("hmc", 0.8, 0.1), ("rmsprop", 0.5, 0.3), ("deep", 0.5, 0.3)],
+    # Deep EOPE's gain varies most with the seed: 0.23 / 0.39 on random_state
+    # 0 / 1 (0.42 / 0.19 with the earlier penalty on the data's g as well).
+    [("uniform", 0.8, 0.1), ("hmc", 0.8, 0.1), ("rmsprop", 0.5, 0.3), ("deep", 0.5, 0.2)],
 )
 def test_known_anomalies_pull_the_boundary(sampler, min_auc, min_gain):
     # Measured by rank, not in units of g: the energy penalty sets g's scale.
@@ -145,8 +147,40 @@ def test_energy_samplers_beat_brute_force_in_high_dimension():
     for sampler in SAMPLERS:
         model = detector(sampler=sampler, max_epochs=40).fit(X)
         auc[sampler] = roc_auc_score(is_anomaly, -model.score_samples(X_test))
-    for sampler in ("hmc", "rmsprop", "deep"):
-        assert auc[sampler] > auc["uniform"] + 0.07, auc
+    # Measured on random_state 0 / 1: brute force 0.696 / 0.697; RMSProp
+    # 0.832 / 0.819, Deep 0.859 / 0.880, HMC 0.760 / 0.769 (0.869 / 0.890
+    # when the energy penalty also pinned the data's g, which inverted
+    # one-class optdigits; see the benchmarks page).
+    margins = {"hmc": 0.05, "rmsprop": 0.07, "deep": 0.07}
+    for sampler, margin in margins.items():
+        assert auc[sampler] > auc["uniform"] + margin, auc
+
+
+def digits_without_zeros(seed):
+    """The ODDS "optdigits" recipe on scikit-learn's digits: 1-9 normal (60 %
+    for training, standardised), zeros at 3 % of the test set anomalous."""
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.RandomState(seed)
+    normal, zeros = X[y != 0], X[y == 0]
+    zeros = zeros[rng.choice(len(zeros), round(0.03 * len(normal) / 0.97), replace=False)]
+    order = rng.permutation(len(normal))
+    n_train = int(0.6 * len(order))
+    scaler = StandardScaler().fit(normal[order[:n_train]])
+    X_test = scaler.transform(np.vstack([normal[order[n_train:]], zeros]))
+    is_normal = np.r_[np.ones(len(order) - n_train), np.zeros(len(zeros))]
+    return scaler.transform(normal[order[:n_train]]), X_test, is_normal
+
+
+@pytest.mark.parametrize("sampler", ["hmc", "rmsprop", "deep"])
+def test_energy_samplers_do_not_invert_on_near_discrete_features(sampler):
+    # 64 near-discrete pixel features: when the energy penalty also held the
+    # data's g down, every training digit was fitted to one value of g, and
+    # on this split HMC / Deep EOPE scored ROC AUC 0.44 / 0.67 (RMSProp 0.75)
+    # with no warning. Measured since: 0.84 / 0.84 / 0.90 here, and at least
+    # 0.82 on splits 11 and 12.
+    X, X_test, is_normal = digits_without_zeros(seed=7)
+    model = OnePlusEpsilonDetector(sampler=sampler, random_state=7, device="cpu").fit(X)
+    assert roc_auc_score(is_normal, model.score_samples(X_test)) > 0.7
 
 
 # -- labels --------------------------------------------------------------------
