@@ -75,6 +75,12 @@ PLOT_STYLES = ("CMS", "ATLAS", "LHCb2", "ALICE", "ROOT")
 
 # recorded per fit; the signal efficiencies are at BACKGROUND_EFFICIENCIES
 METRICS = ("roc_auc", "signal_efficiency", "signal_efficiency_1e-3", "sic", "fit_seconds")
+CHANCE_MARKERS = {"above": "  ", "chance": " ~", "inverted": " !"}
+CHANCE_NOTE = (
+    "~ : within 2 standard errors of 0.5, what a score unrelated to the labels "
+    "gives on this test set (chance). ! : more than 2 below 0.5: the model ranks "
+    "the anomalies as more normal than the normal events (inverted)."
+)
 
 
 class DataError(ValueError):
@@ -590,8 +596,9 @@ def evaluate(name, split, *, seed, k, settings):
     record : dict
         ``model, kind, k, seed, roc_auc``, ``signal_efficiency`` (at
         background efficiency 1e-2), ``signal_efficiency_1e-3``, ``sic``,
-        ``fit_seconds``,
-        ``n_train`` and ``error`` (None, or the message of a failed fit).
+        ``fit_seconds``, ``n_train``, ``roc_auc_chance_se`` (see
+        :func:`chance_standard_error`) and ``error`` (None, or the message
+        of a failed fit).
     curve : tuple of ndarray or None
         ``(false_positive_rate, true_positive_rate)`` with anomalies positive.
     """
@@ -600,7 +607,7 @@ def evaluate(name, split, *, seed, k, settings):
     record = {
         "model": name, "kind": kind, "k": k, "seed": seed, "roc_auc": None,
         **dict.fromkeys(METRICS[1:-1]), "fit_seconds": None, "n_train": None,
-        "error": None,
+        "roc_auc_chance_se": None, "error": None,
     }
     X_fit, y_fit, w_fit = _training_rows(name, split, seed)
     record["n_train"] = len(X_fit)
@@ -619,6 +626,7 @@ def evaluate(name, split, *, seed, k, settings):
     is_anomaly = split.y_test == -1
     w_test = getattr(split, "w_test", None)
     record["roc_auc"] = float(roc_auc_score(~is_anomaly, normality, sample_weight=w_test))
+    record["roc_auc_chance_se"] = chance_standard_error(is_anomaly, w_test)
     for metric, background_efficiency in zip(METRICS[1:3], BACKGROUND_EFFICIENCIES):
         record[metric] = signal_efficiency(
             split.y_test, normality, background_efficiency=background_efficiency,
@@ -628,6 +636,38 @@ def evaluate(name, split, *, seed, k, settings):
     false_positive_rate, true_positive_rate, _ = roc_curve(
         is_anomaly, -normality, sample_weight=w_test)
     return record, (false_positive_rate, true_positive_rate)
+
+
+def chance_standard_error(is_anomaly, sample_weight=None):
+    """Standard deviation of the ROC AUC of a score that ignores the labels.
+
+    The Mann-Whitney null variance ``(n1 + n2 + 1) / (12 n1 n2)`` for ``n1``
+    normal and ``n2`` anomalous test events, with Kish's effective counts
+    ``(sum w)^2 / sum w^2`` for weighted events. A ROC AUC within two of
+    these of 0.5 is what a score unrelated to the labels gives on this test
+    set; one more than two below 0.5 ranks the anomalies as *more* normal
+    than the normal events.
+
+    Parameters
+    ----------
+    is_anomaly : ndarray of bool
+        Test labels.
+    sample_weight : ndarray or None
+        Test event weights.
+
+    Returns
+    -------
+    se : float
+    """
+    counts = []
+    for rows in (~is_anomaly, is_anomaly):
+        if sample_weight is None:
+            counts.append(float(np.sum(rows)))
+        else:
+            weights = sample_weight[rows]
+            counts.append(float(np.sum(weights) ** 2 / np.sum(weights**2)))
+    n_normal, n_anomaly = counts
+    return float(np.sqrt((n_normal + n_anomaly + 1) / (12 * n_normal * n_anomaly)))
 
 
 def _normality(model, X):
@@ -718,7 +758,9 @@ def summarize(records):
     summary : list of dict
         ``model, kind, k, n_seeds``, and ``<metric>_mean`` / ``<metric>_std``
         (``ddof=0``) for every metric of :data:`METRICS`; failed fits are
-        left out (``n_failed``).
+        left out (``n_failed``). ``roc_auc_vs_chance`` is ``"inverted"``
+        when the mean ROC AUC is more than two chance standard errors below
+        0.5, ``"chance"`` within two of 0.5, else ``"above"``.
     """
     groups = {}
     for record in records:
@@ -732,8 +774,22 @@ def summarize(records):
             values = [record[metric] for record in done]
             row[f"{metric}_mean"] = float(np.mean(values)) if values else None
             row[f"{metric}_std"] = float(np.std(values)) if values else None
+        # the splits share their events, so the seeds' mean is no surer than one
+        row["roc_auc_chance_se"] = (
+            float(np.mean([record["roc_auc_chance_se"] for record in done]))
+            if done else None)
+        row["roc_auc_vs_chance"] = _versus_chance(
+            row["roc_auc_mean"], row["roc_auc_chance_se"])
         summary.append(row)
     return summary
+
+
+def _versus_chance(roc_auc, chance_se):
+    if roc_auc is None:
+        return None
+    if roc_auc < 0.5 - 2 * chance_se:
+        return "inverted"
+    return "chance" if roc_auc <= 0.5 + 2 * chance_se else "above"
 
 
 # -- output ------------------------------------------------------------------------
@@ -784,6 +840,8 @@ def format_tables(summary, models, known_anomalies, n_seeds):
         _format_table(title, metric, models, columns, cells, n_seeds)
         for metric, title in titles.items()
     ]
+    if any(row["roc_auc_vs_chance"] in ("chance", "inverted") for row in summary):
+        tables[0] += "\n" + CHANCE_NOTE
     return "\n\n".join([note, *tables])
 
 
@@ -808,14 +866,17 @@ def _format_table(title, metric, models, columns, cells, n_seeds):
 
 
 def _format_cell(row, metric, decimals, n_seeds):
+    pad = CHANCE_MARKERS["above"] if metric == "roc_auc" else ""  # keeps columns aligned
     if row is None:
-        return "–"
+        return "–" + pad
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     if mean is None:
-        return "failed"
+        return "failed" + pad
     text = f"{mean:.{decimals}f}"
     if n_seeds > 1:
         text += f" ± {std:.{decimals}f}"
+    if metric == "roc_auc":
+        text += CHANCE_MARKERS[row["roc_auc_vs_chance"]]
     return text + (" (failed)" if row["n_failed"] else "")
 
 
@@ -1026,6 +1087,13 @@ def _report(args, payload, curves, output_dir):
     paths += [roc_path] if roc_path is not None else []
     print(f"\nwrote {', '.join(str(path) for path in paths)} "
           f"in {payload['total_seconds']:.0f} s")
+    for row in payload["summary"]:
+        if row["roc_auc_vs_chance"] == "inverted":
+            print(f"warning: {row['model']} at k={row['k']} ranks the test anomalies "
+                  f"as more normal than the normal events (ROC AUC "
+                  f"{row['roc_auc_mean']:.3f}, more than 2 x "
+                  f"{row['roc_auc_chance_se']:.3f} below the 0.5 of chance)",
+                  file=sys.stderr)
     n_failed = sum(record["error"] is not None for record in payload["records"])
     if n_failed:
         print(f"{n_failed} fit(s) failed; see the 'error' field in {paths[0]}",

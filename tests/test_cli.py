@@ -9,8 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
-from sklearn_physgen._cli import build_parser, check_arguments, main
+from sklearn_physgen._cli import (
+    build_parser,
+    chance_standard_error,
+    check_arguments,
+    format_tables,
+    main,
+)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 SHARED_HIGGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "higgs.npz"
@@ -50,7 +57,8 @@ def test_moons_end_to_end(tmp_path, capsys):
     assert "mean ± std over 2 seeds" in out
     assert "isolation-forest *" in out  # one-class models are marked
     # One progress line per fit: 2 seeds x (2 one-class + 2 (1+eps) x 2 k).
-    progress = [line for line in err.splitlines() if "ROC AUC" in line]
+    progress = [line for line in err.splitlines()
+                if "ROC AUC" in line and not line.startswith("warning:")]
     assert len(progress) == 12
 
     payload, rows = read_outputs(tmp_path, "moons")
@@ -69,6 +77,62 @@ def test_moons_end_to_end(tmp_path, capsys):
     with open(tmp_path / "summary_moons.csv", newline="") as file:
         assert len(list(csv.DictReader(file))) == 6
     assert (tmp_path / "roc_moons.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chance_standard_error_is_the_spread_of_a_random_score():
+    rng = np.random.RandomState(0)
+    is_anomaly = np.r_[np.zeros(200, bool), np.ones(50, bool)]
+    aucs = [roc_auc_score(~is_anomaly, rng.normal(size=250)) for _ in range(4000)]
+    se = chance_standard_error(is_anomaly)
+    assert abs(np.std(aucs) / se - 1) < 0.05, (np.std(aucs), se)
+    # equal weights change nothing; weights count through their effective number
+    assert chance_standard_error(is_anomaly, np.full(250, 3.0)) == pytest.approx(se)
+    uneven = np.r_[np.ones(200), np.r_[np.full(25, 1e-9), np.ones(25)]]
+    assert chance_standard_error(is_anomaly, uneven) == pytest.approx(
+        chance_standard_error(np.r_[np.zeros(200, bool), np.ones(25, bool)]), rel=1e-6)
+
+
+def test_inverted_models_are_flagged_and_warned_about(tmp_path, capsys):
+    # The anomalies sit in the dense centre of the normal data: a density
+    # (IsolationForest) ranks them as the most normal events of all, while
+    # gradient boosting on 30 labels finds them.
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 2.0, size=(600, 2)), rng.normal(0, 0.2, size=(90, 2))])
+    y = np.r_[np.zeros(600, int), np.ones(90, int)]
+    path = tmp_path / "core.npz"
+    np.savez(path, X=X, y=y)
+    status = main([
+        "--data", str(path), "--models", "isolation-forest", "hist-gradient-boosting",
+        "--known-anomalies", "30", "--quiet", "--output-dir", str(tmp_path),
+    ])
+    assert status == 0
+    out, err = capsys.readouterr()
+    payload, _ = read_outputs(tmp_path, "core")
+    verdict = {row["model"]: row["roc_auc_vs_chance"] for row in payload["summary"]}
+    assert verdict == {"isolation-forest": "inverted", "hist-gradient-boosting": "above"}
+    assert "warning: isolation-forest at k=0 ranks the test anomalies" in err
+    assert "hist-gradient-boosting at" not in err
+    auc_line = next(line for line in out.splitlines() if line.startswith("isolation-forest"))
+    assert auc_line.split()[3] == "!"
+    assert "(inverted)" in out
+
+
+def test_auc_table_marks_chance_and_inversion():
+    def row(model, auc, verdict):
+        return {"model": model, "kind": "one-class", "k": 0, "n_seeds": 1, "n_failed": 0,
+                "roc_auc_mean": auc, "roc_auc_std": 0.0, "roc_auc_vs_chance": verdict,
+                **{f"{m}_{s}": 0.0 for m in ("signal_efficiency", "signal_efficiency_1e-3",
+                                               "sic", "fit_seconds") for s in ("mean", "std")}}
+    summary = [row("isolation-forest", 0.49, "chance"), row("one-class-svm", 0.30, "inverted"),
+               row("deep-svdd", 0.90, "above")]
+    table = format_tables(summary, ["isolation-forest", "one-class-svm", "deep-svdd"], [0], 1)
+    auc_table = table.split("\n\n")[1]
+    assert auc_table.startswith("ROC AUC")
+    lines = {line.split()[0]: line.rstrip() for line in auc_table.splitlines()}
+    assert lines["isolation-forest"].endswith("0.490 ~")
+    assert lines["one-class-svm"].endswith("0.300 !")
+    assert lines["deep-svdd"].split()[-1] == "0.900"
+    assert "(chance)" in auc_table and "(inverted)" in auc_table
 
 
 def test_known_anomalies_help_the_detector_on_blobs(tmp_path, capsys):
