@@ -132,25 +132,40 @@ def fit_plain(X, epochs, batch_size, adam_options=None):
     return end - start, end - train_start
 
 
-def fit_pyod(X, epochs, batch_size):
+def make_pyod_autoencoder(hidden_layers, *, learning_rate, epochs, batch_size):
+    """PyOD's AutoEncoder set up like ours: ReLU, Adam, no batch norm,
+    dropout, weight decay or internal scaling; ``hidden_layers`` ends with
+    the latent width (the decoder mirrors it)."""
     from pyod.models.auto_encoder import AutoEncoder as PyODAutoEncoder
 
-    model = PyODAutoEncoder(hidden_neuron_list=[*HIDDEN, LATENT],
-                            hidden_activation_name="relu", batch_norm=False,
-                            dropout_rate=0.0, preprocessing=False, lr=LR,
-                            epoch_num=epochs, batch_size=batch_size,
-                            optimizer_name="adam",
-                            optimizer_params={"weight_decay": 0.0},
-                            device="cpu", random_state=0, verbose=0)
-    train_seconds = []
+    return PyODAutoEncoder(hidden_neuron_list=list(hidden_layers),
+                           hidden_activation_name="relu", batch_norm=False,
+                           dropout_rate=0.0, preprocessing=False, lr=learning_rate,
+                           epoch_num=epochs, batch_size=batch_size,
+                           optimizer_name="adam",
+                           optimizer_params={"weight_decay": 0.0},
+                           device="cpu", random_state=0, verbose=0)
+
+
+def time_pyod_training(model):
+    """Wrap the model's ``train`` method; the returned list collects the wall
+    time of each call (PyOD's training loop proper, without its data set-up)."""
+    seconds = []
     train = model.train
 
     def timed_train(loader):
-        t0 = time.perf_counter()
+        start = time.perf_counter()
         train(loader)
-        train_seconds.append(time.perf_counter() - t0)
+        seconds.append(time.perf_counter() - start)
 
     model.train = timed_train
+    return seconds
+
+
+def fit_pyod(X, epochs, batch_size):
+    model = make_pyod_autoencoder([*HIDDEN, LATENT], learning_rate=LR, epochs=epochs,
+                                  batch_size=batch_size)
+    train_seconds = time_pyod_training(model)
     start = time.perf_counter()
     model.fit(X)
     return time.perf_counter() - start, train_seconds[0]

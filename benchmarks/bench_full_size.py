@@ -97,6 +97,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_autoencoder_throughput import make_pyod_autoencoder, time_pyod_training
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HIGGS_PATH = (REPO_ROOT / ".." / "shared" / "data" / "higgs.npz").resolve()
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -176,13 +180,9 @@ def make_model(name, threads):
         from sklearn.ensemble import IsolationForest
         return IsolationForest(random_state=0)
     if name == "PyOD-AutoEncoder":
-        from pyod.models.auto_encoder import AutoEncoder
         # the same 28-64-32-2 encoder (and mirrored decoder) as our Autoencoder
-        return AutoEncoder(hidden_neuron_list=[64, 32, 2], hidden_activation_name="relu",
-                           batch_norm=False, dropout_rate=0.0, preprocessing=False,
-                           lr=1e-3, epoch_num=1, batch_size=1024, optimizer_name="adam",
-                           optimizer_params={"weight_decay": 0.0}, device="cpu",
-                           random_state=0, verbose=0)
+        return make_pyod_autoencoder([64, 32, 2], learning_rate=1e-3, epochs=1,
+                                     batch_size=1024)
     import sklearn_physgen as sp
     if name.startswith("OPE-"):
         return sp.OnePlusEpsilonDetector(sampler=name[4:], **OURS_SETTINGS)
@@ -216,16 +216,7 @@ def child(model_name, path, threads):
     rss_now = reset_high_water_mark()
 
     model = make_model(model_name, threads)
-    epoch = []
-    if is_pyod:
-        train = model.train
-
-        def timed_train(loader):
-            t0 = time.perf_counter()
-            train(loader)
-            epoch.append(time.perf_counter() - t0)
-
-        model.train = timed_train
+    epoch = time_pyod_training(model) if is_pyod else []
     start = time.perf_counter()
     model.fit(X)
     fit_s = time.perf_counter() - start
