@@ -176,8 +176,8 @@ def test_energy_samplers_do_not_invert_on_near_discrete_features(sampler):
     # 64 near-discrete pixel features: when the energy penalty also held the
     # data's g down, every training digit was fitted to one value of g, and
     # on this split HMC / Deep EOPE scored ROC AUC 0.44 / 0.67 (RMSProp 0.75)
-    # with no warning. Measured since: 0.84 / 0.84 / 0.90 here, and at least
-    # 0.82 on splits 11 and 12.
+    # with no warning. Measured since: 0.84 / 0.84 (RMSProp 0.90) here, and
+    # at least 0.81 on splits 11 and 12.
     X, X_test, is_normal = digits_without_zeros(seed=7)
     model = OnePlusEpsilonDetector(sampler=sampler, random_state=7, device="cpu").fit(X)
     assert roc_auc_score(is_normal, model.score_samples(X_test)) > 0.7
