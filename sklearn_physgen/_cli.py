@@ -50,7 +50,7 @@ from .datasets import (
     make_anomaly_split,
 )
 from .datasets._base import _read_numeric_csv
-from .metrics import signal_efficiency, significance_improvement
+from .metrics import _effective_count, signal_efficiency, significance_improvement
 
 BUILTIN_DATA = ("higgs-sample", "moons", "higgs", "susy")
 DEFAULT_DATA = "higgs-sample"
@@ -659,14 +659,8 @@ def chance_standard_error(is_anomaly, sample_weight=None):
     -------
     se : float
     """
-    counts = []
-    for rows in (~is_anomaly, is_anomaly):
-        if sample_weight is None:
-            counts.append(float(np.sum(rows)))
-        else:
-            weights = sample_weight[rows]
-            counts.append(float(np.sum(weights) ** 2 / np.sum(weights**2)))
-    n_normal, n_anomaly = counts
+    weights = np.ones(len(is_anomaly)) if sample_weight is None else sample_weight
+    n_normal, n_anomaly = (_effective_count(weights[rows]) for rows in (~is_anomaly, is_anomaly))
     return float(np.sqrt((n_normal + n_anomaly + 1) / (12 * n_normal * n_anomaly)))
 
 

@@ -819,6 +819,12 @@ def _split_scores(y_true, y_score, anomaly_label, sample_weight=None):
             weights[~is_anomaly], weights[is_anomaly])
 
 
+def _effective_count(weights):
+    """Kish's effective number of events, ``(sum w)^2 / sum w^2`` (``n`` for
+    equal weights)."""
+    return float(np.sum(weights) ** 2 / np.sum(weights**2))
+
+
 def _cumulative_fraction(scores, weights, thresholds):
     """Weighted fraction of ``scores`` at or below each threshold."""
     order = np.argsort(scores, kind="stable")
@@ -949,8 +955,7 @@ def significance_improvement(y_true, y_score, *, min_background_efficiency=1e-3,
     """
     normal, anomalous, w_normal, w_anomalous = _split_scores(
         y_true, y_score, anomaly_label, sample_weight)
-    n_effective = w_normal.sum() ** 2 / np.sum(w_normal**2)
-    floor = max(min_background_efficiency, 10.0 / n_effective)
+    floor = max(min_background_efficiency, 10.0 / _effective_count(w_normal))
     # a cut at each distinct normal score t flags everything scored <= t
     # (ties flagged together: a tied score cannot separate them)
     thresholds = np.unique(normal[w_normal > 0])
