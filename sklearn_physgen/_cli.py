@@ -50,7 +50,12 @@ from .datasets import (
     make_anomaly_split,
 )
 from .datasets._base import _read_numeric_csv
-from .metrics import _effective_count, signal_efficiency, significance_improvement
+from .metrics import (
+    _versus_chance,
+    chance_roc_auc_std,
+    signal_efficiency,
+    significance_improvement,
+)
 
 BUILTIN_DATA = ("higgs-sample", "moons", "higgs", "susy")
 DEFAULT_DATA = "higgs-sample"
@@ -597,8 +602,8 @@ def evaluate(name, split, *, seed, k, settings):
         ``model, kind, k, seed, roc_auc``, ``signal_efficiency`` (at
         background efficiency 1e-2), ``signal_efficiency_1e-3``, ``sic``,
         ``fit_seconds``, ``n_train``, ``roc_auc_chance_se`` (see
-        :func:`chance_standard_error`) and ``error`` (None, or the message
-        of a failed fit).
+        :func:`~sklearn_physgen.metrics.chance_roc_auc_std`) and ``error``
+        (None, or the message of a failed fit).
     curve : tuple of ndarray or None
         ``(false_positive_rate, true_positive_rate)`` with anomalies positive.
     """
@@ -626,7 +631,8 @@ def evaluate(name, split, *, seed, k, settings):
     is_anomaly = split.y_test == -1
     w_test = getattr(split, "w_test", None)
     record["roc_auc"] = float(roc_auc_score(~is_anomaly, normality, sample_weight=w_test))
-    record["roc_auc_chance_se"] = chance_standard_error(is_anomaly, w_test)
+    record["roc_auc_chance_se"] = chance_roc_auc_std(
+        is_anomaly, anomaly_label=True, sample_weight=w_test)
     for metric, background_efficiency in zip(METRICS[1:3], BACKGROUND_EFFICIENCIES):
         record[metric] = signal_efficiency(
             split.y_test, normality, background_efficiency=background_efficiency,
@@ -636,32 +642,6 @@ def evaluate(name, split, *, seed, k, settings):
     false_positive_rate, true_positive_rate, _ = roc_curve(
         is_anomaly, -normality, sample_weight=w_test)
     return record, (false_positive_rate, true_positive_rate)
-
-
-def chance_standard_error(is_anomaly, sample_weight=None):
-    """Standard deviation of the ROC AUC of a score that ignores the labels.
-
-    The Mann-Whitney null variance ``(n1 + n2 + 1) / (12 n1 n2)`` for ``n1``
-    normal and ``n2`` anomalous test events, with Kish's effective counts
-    ``(sum w)^2 / sum w^2`` for weighted events. A ROC AUC within two of
-    these of 0.5 is what a score unrelated to the labels gives on this test
-    set; one more than two below 0.5 ranks the anomalies as *more* normal
-    than the normal events.
-
-    Parameters
-    ----------
-    is_anomaly : ndarray of bool
-        Test labels.
-    sample_weight : ndarray or None
-        Test event weights.
-
-    Returns
-    -------
-    se : float
-    """
-    weights = np.ones(len(is_anomaly)) if sample_weight is None else sample_weight
-    n_normal, n_anomaly = (_effective_count(weights[rows]) for rows in (~is_anomaly, is_anomaly))
-    return float(np.sqrt((n_normal + n_anomaly + 1) / (12 * n_normal * n_anomaly)))
 
 
 def _normality(model, X):
@@ -772,18 +752,10 @@ def summarize(records):
         row["roc_auc_chance_se"] = (
             float(np.mean([record["roc_auc_chance_se"] for record in done]))
             if done else None)
-        row["roc_auc_vs_chance"] = _versus_chance(
+        row["roc_auc_vs_chance"] = None if row["roc_auc_mean"] is None else _versus_chance(
             row["roc_auc_mean"], row["roc_auc_chance_se"])
         summary.append(row)
     return summary
-
-
-def _versus_chance(roc_auc, chance_se):
-    if roc_auc is None:
-        return None
-    if roc_auc < 0.5 - 2 * chance_se:
-        return "inverted"
-    return "chance" if roc_auc <= 0.5 + 2 * chance_se else "above"
 
 
 # -- output ------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from sklearn.utils.validation import _check_sample_weight
 from ._base import weighted_percentile
 
 __all__ = [
+    "chance_roc_auc_std",
     "classifier_two_sample_test",
     "correlation_difference",
     "frechet_distance",
@@ -963,3 +964,59 @@ def significance_improvement(y_true, y_score, *, min_background_efficiency=1e-3,
     eps_s = _cumulative_fraction(anomalous, w_anomalous, thresholds)
     keep = eps_b >= floor
     return float(np.max(eps_s[keep] / np.sqrt(eps_b[keep])))
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "anomaly_label": "no_validation",
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def chance_roc_auc_std(y_true, *, anomaly_label=-1, sample_weight=None):
+    """Standard deviation of the ROC AUC of a score that ignores the labels.
+
+    A score unrelated to the labels has a ROC AUC of 0.5 on average, spread
+    by the Mann-Whitney null standard deviation
+    ``sqrt((n1 + n2 + 1) / (12 n1 n2))`` for ``n1`` normal samples and ``n2``
+    anomalies (with weights, Kish's effective counts ``(sum w)^2 / sum
+    w^2``). A ROC AUC within two of these of 0.5 is what chance gives on
+    these labels; one more than two below 0.5 ranks the anomalies as *more*
+    normal than the normal samples: the detector is inverted on them.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Labels; ``anomaly_label`` marks anomalies, any other value normal data.
+    anomaly_label : int or str, default=-1
+        The label of anomalies.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative event weights.
+
+    Returns
+    -------
+    std : float
+        The standard deviation of the ROC AUC under the null hypothesis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_physgen.metrics import chance_roc_auc_std
+    >>> y_true = np.r_[np.ones(900), -np.ones(100)]
+    >>> round(chance_roc_auc_std(y_true), 3)
+    0.03
+    """
+    y_true = np.asarray(y_true)
+    _, _, w_normal, w_anomalous = _split_scores(
+        y_true, np.zeros(y_true.size), anomaly_label, sample_weight)
+    n_normal, n_anomaly = _effective_count(w_normal), _effective_count(w_anomalous)
+    return float(np.sqrt((n_normal + n_anomaly + 1) / (12 * n_normal * n_anomaly)))
+
+
+def _versus_chance(roc_auc, std):
+    """``'inverted'`` more than two ``std`` below 0.5, ``'chance'`` within two
+    of it, else ``'above'``."""
+    if roc_auc < 0.5 - 2 * std:
+        return "inverted"
+    return "chance" if roc_auc <= 0.5 + 2 * std else "above"

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
 
 from sklearn_physgen._cli import (
     build_parser,
-    chance_standard_error,
     check_arguments,
     format_tables,
     main,
@@ -77,19 +75,6 @@ def test_moons_end_to_end(tmp_path, capsys):
     with open(tmp_path / "summary_moons.csv", newline="") as file:
         assert len(list(csv.DictReader(file))) == 6
     assert (tmp_path / "roc_moons.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_chance_standard_error_is_the_spread_of_a_random_score():
-    rng = np.random.RandomState(0)
-    is_anomaly = np.r_[np.zeros(200, bool), np.ones(50, bool)]
-    aucs = [roc_auc_score(~is_anomaly, rng.normal(size=250)) for _ in range(4000)]
-    se = chance_standard_error(is_anomaly)
-    assert abs(np.std(aucs) / se - 1) < 0.05, (np.std(aucs), se)
-    # equal weights change nothing; weights count through their effective number
-    assert chance_standard_error(is_anomaly, np.full(250, 3.0)) == pytest.approx(se)
-    uneven = np.r_[np.ones(200), np.r_[np.full(25, 1e-9), np.ones(25)]]
-    assert chance_standard_error(is_anomaly, uneven) == pytest.approx(
-        chance_standard_error(np.r_[np.zeros(200, bool), np.ones(25, bool)]), rel=1e-6)
 
 
 def test_inverted_models_are_flagged_and_warned_about(tmp_path, capsys):

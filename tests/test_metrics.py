@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_physgen.metrics import (
     _rank_auc,
+    chance_roc_auc_std,
     classifier_two_sample_test,
     correlation_difference,
     frechet_distance,
@@ -476,6 +477,26 @@ def test_significance_improvement_matches_the_gaussian_law():
     tied = np.where(scores < -1.0, -1.0, scores)  # many normals and anomalies tied
     assert significance_improvement(y_true, tied) <= significance_improvement(
         y_true, scores) + 1e-12
+
+
+def test_chance_roc_auc_std_is_the_spread_of_a_random_score():
+    from scipy.stats import rankdata
+
+    y_true = np.r_[np.ones(200), -np.ones(50)]
+    scores = np.random.RandomState(0).normal(size=(4000, 250))
+    # the ROC AUC of each row of scores, in its Mann-Whitney form
+    aucs = (rankdata(scores, axis=1)[:, :200].sum(axis=1) - 200 * 201 / 2) / (200 * 50)
+    assert aucs[0] == pytest.approx(roc_auc_score(y_true, scores[0]))
+    std = chance_roc_auc_std(y_true)
+    assert abs(np.std(aucs) / std - 1) < 0.05, (np.std(aucs), std)
+    assert chance_roc_auc_std((y_true == -1).astype(int), anomaly_label=1) == std
+    # equal weights change nothing; weights count through their effective number
+    assert chance_roc_auc_std(y_true, sample_weight=np.full(250, 3.0)) == pytest.approx(std)
+    uneven = np.r_[np.ones(200), np.full(25, 1e-9), np.ones(25)]
+    assert chance_roc_auc_std(y_true, sample_weight=uneven) == pytest.approx(
+        chance_roc_auc_std(np.r_[np.ones(200), -np.ones(25)]), rel=1e-6)
+    with pytest.raises(ValueError, match="both anomalies"):
+        chance_roc_auc_std(np.ones(10))
 
 
 def test_anomaly_metrics_label_conventions_and_errors():
