@@ -37,6 +37,7 @@ from ._samplers import (
     UniformSampler,
     _logits,
 )
+from .metrics import _versus_chance, chance_roc_auc_std
 
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
 
@@ -322,13 +323,18 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
         With ``epsilon='auto'`` and enough known anomalies, the best
         validation ROC AUC of each value tried; otherwise None.
     health_ : dict
-        Label-free checks of the fit, computed at its end: ``box_auc`` (how
+        Checks of the fit, computed at its end. Label-free: ``box_auc`` (how
         often a training normal scores above a uniform point of the box;
         below 0.5 the detector is inverted), and for the chain samplers
         ``chains_above_data``, ``boundary_fraction`` and (HMC)
-        ``acceptance_rate``. A :class:`FitHealthWarning` is raised when
-        ``box_auc < 0.5``, more than half the chains' coordinates sit on the
-        box's faces, or the HMC acceptance rate leaves [0.05, 0.99].
+        ``acceptance_rate``. With known anomalies held out for early
+        stopping, ``validation_auc``: their ROC AUC against the held-out
+        normal data at the kept epoch. A :class:`FitHealthWarning` is raised
+        when ``box_auc < 0.5``, more than half the chains' coordinates sit on
+        the box's faces, the HMC acceptance rate leaves [0.05, 0.99], or
+        ``validation_auc`` is more than two
+        :func:`~sklearn_physgen.metrics.chance_roc_auc_std` below 0.5 (the
+        known anomalies ranked as normal, beyond chance).
     box_low_, box_high_ : ndarray of shape (`n_features_in_`,)
         Corners of the sampling box.
     classes_ : ndarray of shape (2,)
@@ -635,6 +641,20 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
                     f"HMC acceptance rate {health['acceptance_rate']:.2f} is outside "
                     "[0.05, 0.99]: the chains barely move or the step size collapsed"
                 )
+        history = getattr(self, "history_", None)
+        if history and "valid_auc" in history[-1]:
+            # the one check with labels: the held-out known anomalies of early
+            # stopping against the held-out normal data, at the kept epoch
+            best = int(np.argmax(history[:, "valid_auc"]))
+            auc, std = history[best, "valid_auc"], history[best, "valid_auc_chance_std"]
+            health["validation_auc"] = float(auc)
+            if _versus_chance(auc, std) == "inverted":
+                problems.append(
+                    f"the held-out known anomalies score above the held-out normal "
+                    f"data even at the best epoch (validation ROC AUC {auc:.2f}, more "
+                    f"than 2 x {std:.2f} below the 0.5 of chance): the detector ranks "
+                    "anomalies like them as normal"
+                )
         if problems:
             warnings.warn(
                 "The (1+eps) fit looks unhealthy: " + "; ".join(problems)
@@ -734,7 +754,8 @@ class OnePlusEpsilonDetector(OutlierScoresMixin, BaseTorchEstimator):
 
 
 class FitHealthWarning(UserWarning):
-    """A (1+eps) fit whose label-free health checks failed (see ``health_``)."""
+    """A (1+eps) fit whose health checks failed: the label-free ones of
+    ``health_``, or held-out known anomalies ranked as normal beyond chance."""
 
 
 class ValidationAUC(Callback):
@@ -773,6 +794,8 @@ class ValidationAUC(Callback):
         net.history.record("valid_auc", float(
             roc_auc_score(labels, np.r_[normal, anomalous], sample_weight=weights)
         ))
+        net.history.record("valid_auc_chance_std", chance_roc_auc_std(
+            labels, anomaly_label=0, sample_weight=weights))
 
 
 class OnePlusEpsilonLoss(torch.nn.Module):

@@ -1,5 +1,6 @@
 """The (1+eps)-class method around any scikit-learn classifier."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,11 +20,13 @@ from sklearn.utils.validation import (
 from ._base import OutlierScoresMixin, check_fit_sample_weight
 from ._one_plus_epsilon import (
     OUTSIDE_BOX_SLOPE,
+    FitHealthWarning,
     check_normal_samples,
     distance_to_box,
     known_anomaly_mask,
     sampling_box,
 )
+from .metrics import _versus_chance, chance_roc_auc_std
 
 PSEUDO_SAMPLERS = ("auto", "gaussian", "uniform")
 
@@ -284,6 +287,8 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         if len(self.cv_candidates_) > 1:
             self.cv_scores_ = self._cross_validate(X, is_anomaly, sample_weight, rng)
             best = int(np.argmax(self.cv_scores_.mean(axis=1)))
+            self._check_cross_validated_auc(
+                self.cv_scores_[best].mean(), is_anomaly, sample_weight)
         else:
             best = 0
         self.sampler_, self.epsilon_ = self.cv_candidates_[best]
@@ -294,6 +299,24 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         )
         self._set_offset(self._score_samples(X[~is_anomaly]), sample_weight[~is_anomaly])
         return self
+
+    def _check_cross_validated_auc(self, auc, is_anomaly, sample_weight):
+        """Warn when the chosen candidate ranks held-out known anomalies as
+        normal, beyond chance.
+
+        Every known anomaly is held out once, so the folds' mean ROC AUC
+        spreads like one on all of them (:func:`chance_roc_auc_std`); being
+        the best of the candidates, it errs high, so the warning errs quiet.
+        """
+        std = chance_roc_auc_std(is_anomaly, anomaly_label=True, sample_weight=sample_weight)
+        if _versus_chance(auc, std) == "inverted":
+            warnings.warn(
+                f"In cross-validation the known anomalies score above the normal "
+                f"data (held-out ROC AUC {auc:.2f}, more than 2 x {std:.2f} below "
+                "the 0.5 of chance): the detector ranks anomalies like them as "
+                "normal. Allow a larger epsilon, up to 1 (plain classification).",
+                FitHealthWarning, stacklevel=3,
+            )
 
     def _cross_validate(self, X, is_anomaly, sample_weight, rng):
         """Held-out ROC AUC (normal vs known anomalies) per candidate and fold."""

@@ -482,6 +482,45 @@ def test_health_check_warns_when_hmc_chains_do_not_move():
                                    "acceptance_rate"}
 
 
+class _TowardsTheOrigin(torch.nn.Module):
+    """``g(x) = -|x|^2``: scores the centre of the data as the most normal."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return -self.scale * (x**2).sum(dim=1, keepdim=True)
+
+
+def test_health_check_warns_when_held_out_known_anomalies_score_as_normal():
+    """Known anomalies at the centre of the normal data, and a frozen network
+    that scores the centre as the most normal: early stopping's held-out
+    anomalies score above the held-out normal data, beyond chance, and the
+    fit says so. Anomalies away from the data fit silently."""
+    import warnings
+
+    from sklearn_physgen import FitHealthWarning
+
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(size=(1000, 3)), rng.normal(size=(200, 3)) * 0.1])
+    y = np.r_[np.ones(1000), -np.ones(200)].astype(int)
+    frozen = OnePlusEpsilonDetector(classifier=_TowardsTheOrigin(), learning_rate=1e-12,
+                                    max_epochs=2, early_stopping=True,
+                                    validation_fraction=0.2, random_state=0, device="cpu")
+    with pytest.warns(FitHealthWarning, match="score above the held-out normal") as record:
+        frozen.fit(X, y)
+    assert frozen.health_["validation_auc"] < 0.05
+    assert frozen.health_["box_auc"] > 0.9  # the label-free check sees nothing wrong
+    assert "box_auc" not in str(record[0].message)
+    X[y == -1] += 3.0  # anomalies away from the data, as a density sees them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitHealthWarning)
+        learned = detector(early_stopping=True, validation_fraction=0.2, max_epochs=10,
+                           hidden_layer_sizes=(32, 32)).fit(X, y)
+    assert learned.health_["validation_auc"] > 0.95
+
+
 @pytest.mark.parametrize("sampler", ["uniform", "hmc"])
 def test_points_beyond_the_box_score_as_anomalous(sampler):
     """Wisconsin breast cancer (bundled with scikit-learn), benign as normal:

@@ -1,5 +1,7 @@
 """OnePlusEpsilonClassifier: the (1+eps) method around a scikit-learn classifier."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -10,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_physgen import OnePlusEpsilonClassifier
+from sklearn_physgen import FitHealthWarning, OnePlusEpsilonClassifier
 
 
 def gaussian_with_anomalies(n_normal=1500, n_known=40, n_test=400, seed=0):
@@ -112,6 +114,29 @@ def test_epsilon_auto_falls_back_below_min_known_anomalies():
     assert model.epsilon_ == 0.3 and model.sampler_ == "uniform"
     assert model.cv_scores_ is None
     assert model.n_known_anomalies_ == 5
+
+
+def test_search_warns_when_it_ranks_the_known_anomalies_as_normal():
+    """Known anomalies in the densest region of the normal data: with
+    ``epsilon=0`` the labels only check the fit, and the held-out ones score
+    above the normal data, beyond chance: the fit says so. Labels drawn from
+    the normal law (at chance) and labels of real anomalies fit silently."""
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(size=(800, 3)), rng.normal(size=(60, 3)) * 0.1])
+    y = np.r_[np.ones(800), -np.ones(60)].astype(int)
+    with pytest.warns(FitHealthWarning, match="score above the normal data") as record:
+        blind = OnePlusEpsilonClassifier(epsilon=0.0, random_state=0).fit(X, y)
+    assert blind.cv_scores_.shape == (2, 3)  # the Gaussian and the uniform reference
+    best = blind.cv_scores_.mean(axis=1).max()
+    assert best < 0.45  # the chance spread for 800 / 60 is 0.04
+    assert f"held-out ROC AUC {best:.2f}" in str(record[0].message)
+    X_train, y_train, _, _ = gaussian_with_anomalies(n_normal=400, n_known=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitHealthWarning)
+        OnePlusEpsilonClassifier(random_state=0).fit(X, y)  # eps = 1 finds the core
+        OnePlusEpsilonClassifier(random_state=0).fit(X_train, y_train)
+        OnePlusEpsilonClassifier(random_state=0).fit(  # uninformative labels
+            rng.normal(size=(800, 4)), np.r_[np.ones(740), -np.ones(60)].astype(int))
 
 
 class WeightSpy(ClassifierMixin, BaseEstimator):
