@@ -26,7 +26,11 @@ set is the other normals plus the anomalies (for the down-sampled sets a
 new draw of anomalies per seed). The ROC AUC of ``score_samples`` (higher =
 more normal; never folded) is averaged over ``--seeds``; a value below 0.5
 means a detector ranks the anomalies as *more* normal than the normal data.
-Any warning a detector raises while fitting is counted in ``warnings``.
+A problem whose ROC AUC is more than two chance standard deviations
+(``sklearn_physgen.metrics.chance_roc_auc_std``) below 0.5 counts as
+inverted: a line on stderr says so, and the table marks it ``[!n]`` (n
+inverted problems over the seeds). Any warning a detector raises while
+fitting is counted in ``warnings`` (``[wn]``: seeds with one).
 
 Methods (``--methods``): ``classifier`` (``OnePlusEpsilonClassifier()``),
 ``uniform``, ``hmc``, ``rmsprop``, ``deep`` (``OnePlusEpsilonDetector(
@@ -42,6 +46,7 @@ import argparse
 import datetime
 import json
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -57,6 +62,7 @@ from sklearn.svm import OneClassSVM
 
 import sklearn_physgen
 from sklearn_physgen import DeepSVDD, OnePlusEpsilonClassifier, OnePlusEpsilonDetector
+from sklearn_physgen.metrics import _versus_chance, chance_roc_auc_std
 
 DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 SETS = ["wine", "wdbc", "optdigits", "digits-1vr", "wine-1vr", "higgs", "susy"]
@@ -145,8 +151,9 @@ def run_problem(method, X_normal, X_anomalous, seed, max_train):
     fit_s = time.perf_counter() - start
     messages = [str(w.message) for w in caught
                 if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
-    auc = roc_auc_score(is_normal, detector.score_samples(X_test))
-    return float(auc), fit_s, messages
+    auc = float(roc_auc_score(is_normal, detector.score_samples(X_test)))
+    inverted = _versus_chance(auc, chance_roc_auc_std(is_normal, anomaly_label=0)) == "inverted"
+    return auc, fit_s, messages, inverted
 
 
 def main():
@@ -171,21 +178,27 @@ def main():
         for seed in args.seeds:
             cases = problems(name, seed)
             for method in args.methods:
-                aucs, seconds, messages = [], 0.0, []
+                aucs, seconds, messages, n_inverted = [], 0.0, [], 0
                 for X_normal, X_anomalous in cases:
-                    auc, fit_s, caught = run_problem(method, X_normal, X_anomalous,
-                                                     seed, max_train)
+                    auc, fit_s, caught, inverted = run_problem(
+                        method, X_normal, X_anomalous, seed, max_train)
                     aucs.append(auc)
                     seconds += fit_s
                     messages += caught
+                    n_inverted += inverted
                 record = {"set": name, "seed": seed, "method": method,
                           "roc_auc": float(np.mean(aucs)), "min_case_auc": float(np.min(aucs)),
                           "fit_s": seconds, "warnings": len(messages),
+                          "inverted_cases": n_inverted,
                           "warning_messages": sorted(set(messages))[:3]}
                 records.append(record)
                 print(f"[{name} seed={seed}] {method}: AUC={record['roc_auc']:.3f} "
                       f"(worst case {record['min_case_auc']:.3f}) fit={seconds:.1f}s "
                       f"warnings={len(messages)}", flush=True)
+                if n_inverted:
+                    print(f"warning: {method} on {name}, seed {seed}: {n_inverted} of "
+                          f"{len(cases)} problems inverted (ROC AUC more than two "
+                          "chance standard deviations below 0.5)", file=sys.stderr)
     table = markdown(records, args.sets, args.methods)
     print("\n" + table)
     if args.json:
@@ -204,7 +217,9 @@ def markdown(records, sets, methods):
         low = min(r["min_case_auc"] for r in rows)
         flag = "" if low >= 0.5 else f" (min {low:.2f})"
         warned = sum(r["warnings"] > 0 for r in rows)
-        return f"{np.mean(aucs):.3f}{flag}" + (f" [w{warned}]" if warned else "")
+        inverted = sum(r.get("inverted_cases", 0) for r in rows)
+        return (f"{np.mean(aucs):.3f}{flag}" + (f" [w{warned}]" if warned else "")
+                + (f" [!{inverted}]" if inverted else ""))
 
     head = "| method | " + " | ".join(sets) + " | mean |"
     lines = [head, "|---" * (len(sets) + 2) + "|"]

@@ -112,11 +112,19 @@ from sklearn_physgen import (
     OnePlusEpsilonDetector,
 )
 from sklearn_physgen.datasets import make_anomaly_split
-from sklearn_physgen.metrics import signal_efficiency, significance_improvement
+from sklearn_physgen.metrics import (
+    _versus_chance,
+    chance_roc_auc_std,
+    signal_efficiency,
+    significance_improvement,
+)
 
 DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 DATASETS = {"higgs": "higgs.npz", "susy": "susy8_standardized.npz"}
 SAMPLERS = ("uniform", "hmc", "rmsprop", "deep")
+# a ROC AUC within two chance standard deviations of 0.5 (~), more than two
+# below it (!, the signal ranked as more normal than the background)
+CHANCE_MARKERS = {"above": "", "chance": " ~", "inverted": " !"}
 ENERGY_SAMPLERS = ("hmc", "rmsprop", "deep")
 #: ``sampler@n`` methods: an energy sampler with ``n`` gradient steps per
 #: training step instead of its default (the cost/quality trade-off)
@@ -346,6 +354,7 @@ def run_one(fit, X_train, y_train, seed, X_test, is_signal):
             "sig_eff": signal_efficiency(y_true, normality, background_efficiency=1e-2),
             "sig_eff_1e-3": signal_efficiency(y_true, normality, background_efficiency=1e-3),
             "sic": significance_improvement(y_true, normality),
+            "chance_std": chance_roc_auc_std(y_true),
             "fit_s": fit_s, **info}
 
 
@@ -367,8 +376,9 @@ def run_dataset(name, args, methods):
                        "n_train_normals": n_normals, "n_test": len(X_test)}
                 try:
                     rec.update(run_one(fit, X_train, y_train, seed, X_test, is_signal))
-                    msg = (f"AUC={rec['roc_auc']:.4f} sig_eff={rec['sig_eff']:.4f} "
-                           f"fit={rec['fit_s']:.1f}s")
+                    msg = (f"AUC={rec['roc_auc']:.4f}"
+                           f"{CHANCE_MARKERS[_versus_chance(rec['roc_auc'], rec['chance_std'])]}"
+                           f" sig_eff={rec['sig_eff']:.4f} fit={rec['fit_s']:.1f}s")
                     if "epochs" in rec:
                         msg += f" epochs={rec['epochs']}"
                     if "epsilon" in rec:
@@ -392,9 +402,10 @@ def summarize(records):
         if "error" not in r:
             groups.setdefault((r["dataset"], r["method"], r["k"]), []).append(r)
     centre = {"roc_auc": np.mean, "sig_eff": np.mean, "sig_eff_1e-3": np.mean,
-              "sic": np.mean, "fit_s": np.median}
+              "sic": np.mean, "chance_std": np.mean, "fit_s": np.median}
+    # (runs recorded before chance_std existed have none)
     return {key: {m: [float(centre[m]([r[m] for r in rs])), float(np.std([r[m] for r in rs])),
-                      len(rs)] for m in centre}
+                      len(rs)] for m in centre if all(m in r for r in rs)}
             for key, rs in groups.items()}
 
 
@@ -413,6 +424,13 @@ def markdown_tables(dataset, summary, methods, ks):
     def mean_std(metric):
         return lambda m, k, s: "–" if s is None else f"{s[metric][0]:.3f} ± {s[metric][1]:.3f}"
 
+    def roc_auc(m, k, s):
+        if s is None:
+            return "–"
+        marker = ("" if "chance_std" not in s else
+                  CHANCE_MARKERS[_versus_chance(s["roc_auc"][0], s["chance_std"][0])])
+        return mean_std("roc_auc")(m, k, s) + marker
+
     def seconds(m, k, s):
         if s is None:
             return "–"
@@ -423,8 +441,9 @@ def markdown_tables(dataset, summary, methods, ks):
         return f"{s['fit_s'][0]:.1f}{ratio}"
 
     return "\n".join([
-        table("ROC AUC (anomaly = signal positive), mean ± std over seeds",
-              mean_std("roc_auc")),
+        table("ROC AUC (anomaly = signal positive), mean ± std over seeds; "
+              "~ within two chance standard deviations of 0.5, ! more than two "
+              "below it (inverted)", roc_auc),
         table("signal efficiency at background efficiency 1e-2, mean ± std",
               mean_std("sig_eff")),
         table("signal efficiency at background efficiency 1e-3, mean ± std",
@@ -437,6 +456,19 @@ def markdown_tables(dataset, summary, methods, ks):
     ])
 
 
+def warn_inverted(summary):
+    """Say on stderr which entries rank the signal as more normal than the
+    background, beyond chance (the tables mark them with !)."""
+    for (dataset, method, k), stats in sorted(summary.items()):
+        if "chance_std" not in stats:
+            continue
+        auc, std = stats["roc_auc"][0], stats["chance_std"][0]
+        if _versus_chance(auc, std) == "inverted":
+            print(f"warning: {LABELS[method]} on {dataset} at k={k} is inverted: "
+                  f"ROC AUC {auc:.3f}, more than 2 x {std:.3f} below the 0.5 of "
+                  "chance", file=sys.stderr)
+
+
 def print_tables(args):
     run = json.loads(Path(args.tables_from).read_text())
     config = run["config"]
@@ -445,6 +477,7 @@ def print_tables(args):
     markdown = "\n".join(markdown_tables(name, summary, methods, config["k"])
                          for name in config["datasets"])
     print(markdown)
+    warn_inverted(summary)
     if args.markdown:
         Path(args.markdown).write_text(markdown)
 
@@ -535,6 +568,7 @@ def main(argv=None):
     markdown = "\n".join(markdown_tables(name, summary, methods, args.k)
                          for name in args.datasets)
     print("\n" + markdown, flush=True)
+    warn_inverted(summary)
 
     if args.json:
         config = {k: v for k, v in vars(args).items() if k not in ("json", "markdown")}
