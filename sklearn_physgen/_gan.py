@@ -592,8 +592,8 @@ class AdversarialLoss(torch.nn.Module):
 
     def _pack(self, rows):
         """Rows ``(n, k)`` as packs ``(ceil(n / pac), pac * k)``."""
-        if self.pac == 1:
-            return rows
+        if rows.shape[0] % self.pac == 0:  # (pac = 1 included)
+            return rows.reshape(rows.shape[0] // self.pac, -1)
         n_packs = -(-rows.shape[0] // self.pac)
         index = torch.arange(n_packs * self.pac, device=rows.device) % rows.shape[0]
         return rows[index].reshape(n_packs, -1)
@@ -634,8 +634,10 @@ class AdversarialLoss(torch.nn.Module):
 
     def _discriminator_step(self, generator, real, conditions):
         if self.optimizer is None:
+            device = str(next(self.discriminator.parameters()).device)
             self.optimizer = torch.optim.Adam(
-                self.discriminator.parameters(), lr=self.learning_rate, betas=self.betas
+                self.discriminator.parameters(), lr=self.learning_rate, betas=self.betas,
+                **adam_implementation(device),
             )
         with torch.no_grad():
             fake = self._generate(generator, conditions, real.shape[0], real.device)
