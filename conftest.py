@@ -11,6 +11,21 @@ inherit it.
 
 import os
 
+import pytest
+
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = "1"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Run the tests marked ``slow`` (tens of seconds to minutes each) first.
+
+    pytest-xdist's work stealing balances the workers with the tests still
+    waiting; a minute-long test that starts last leaves the other worker
+    idle for that minute. Started first, the long tests overlap the many
+    short ones. (A stable sort: the order is otherwise unchanged, and every
+    worker collects the same one.)
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

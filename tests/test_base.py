@@ -571,6 +571,7 @@ print((status("VmHWM") - base) / X.nbytes)
     not os.path.exists("/proc/self/clear_refs"),
     reason="reads and resets the peak RSS through Linux's /proc/self",
 )
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["Autoencoder", "OnePlusEpsilonDetector", "GAN"])
 def test_memory_mapped_fit_and_scoring_stay_within_twice_the_array(tmp_path, name):
     # 400,000 x 28 float32 (45 MB), memory-mapped as fetch_higgs returns it.

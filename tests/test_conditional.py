@@ -28,6 +28,7 @@ GENERATORS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(GENERATORS))
 def test_mean_and_spread_at_held_out_conditions(name):
     X, y = conditional_law(seed=10)

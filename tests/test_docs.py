@@ -27,6 +27,7 @@ OUTPUT_TAIL_CHARS = 6000
     reason='sphinx is not installed; pip install -e ".[test]" installs it with '
     "numpydoc, sphinx-gallery and matplotlib",
 )
+@pytest.mark.slow
 def test_sphinx_build_has_no_warnings(tmp_path):
     env = dict(os.environ)
     # Run every example, also those unchanged since an earlier build in this

@@ -52,6 +52,7 @@ def test_flow_learns_a_density_close_to_the_truth():
     assert short.score_samples(X_test).mean() < true_log_likelihood - 0.5
 
 
+@pytest.mark.slow
 def test_flow_samples_moons_that_a_classifier_cannot_tell_apart():
     X = make_moons(2000, noise=0.05, random_state=0)[0]
     X_test = make_moons(2000, noise=0.05, random_state=1)[0]

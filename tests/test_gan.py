@@ -29,6 +29,7 @@ def ring_of_gaussians(n_samples=4000, radius=2.0, std=0.05, seed=0):
     return centres + std * rng.normal(size=(n_samples, 2))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce", "wasserstein"])
 def test_default_gan_covers_both_modes_with_their_proportions_and_widths(loss):
     # Default settings, raw units: packing (pac=4), the moving average of the
@@ -44,6 +45,7 @@ def test_default_gan_covers_both_modes_with_their_proportions_and_widths(loss):
         assert 0.6 < samples[mask].std() / 3.0 < 1.6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce", "wasserstein"])
 def test_default_gan_covers_the_ring_of_gaussians(loss):
     X = ring_of_gaussians(seed=4)

@@ -172,6 +172,7 @@ def test_the_autoencoders_latent_gaussian_is_weighted():
 # -- integer weights act like repeated rows ------------------------------------
 
 
+@pytest.mark.slow
 def test_integer_weights_give_the_density_of_repeated_rows():
     # The flow's score is an exact log-density (the VAE's is a noisy bound:
     # its ratio between the clusters varied by 1 across seeds).
