@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     check_is_fitted,
     has_fit_parameter,
@@ -111,6 +112,11 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
     contamination : 'auto' or float in (0, 0.5], default='auto'
         Sets ``offset_`` from the scores of the normal training data, as in
         :class:`OnePlusEpsilonDetector`.
+    n_jobs : int, default=None
+        Number of jobs that fit the search's candidates and folds in
+        parallel (joblib); ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context, -1 all processors. The
+        result does not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the pseudo-anomalies, the folds and the default estimator.
 
@@ -194,6 +200,7 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         "n_pseudo_anomalies": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "margin": [Interval(Real, 0, None, closed="left")],
         "anomaly_label": [Options(Integral, {-1, 1})],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
@@ -211,6 +218,7 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         margin=0.1,
         anomaly_label=-1,
         contamination="auto",
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
@@ -224,6 +232,7 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
         self.margin = margin
         self.anomaly_label = anomaly_label
         self.contamination = contamination
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -325,19 +334,25 @@ class OnePlusEpsilonClassifier(MetaEstimatorMixin, OutlierScoresMixin, BaseEstim
             cv = StratifiedKFold(cv.n_splits, shuffle=True,
                                  random_state=rng.randint(2**31 - 1))
         folds = list(cv.split(X, is_anomaly))
-        scores = np.empty((len(self.cv_candidates_), len(folds)))
-        for j, (train, test) in enumerate(folds):
-            seed = rng.randint(2**31 - 1)
-            for i, (sampler, epsilon) in enumerate(self.cv_candidates_):
-                model, reference = self._fit_one(
-                    X[train], is_anomaly[train], sample_weight[train], sampler,
-                    epsilon, np.random.RandomState(seed),
-                )
-                scores[i, j] = roc_auc_score(
-                    ~is_anomaly[test], _score(model, reference, X[test]),
-                    sample_weight=sample_weight[test],
-                )
-        return scores
+        # one seed per fold, drawn in order: the scores do not depend on n_jobs
+        seeds = [rng.randint(2**31 - 1) for _ in folds]
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._held_out_auc)(
+                X, is_anomaly, sample_weight, train, test, sampler, epsilon, seed)
+            for sampler, epsilon in self.cv_candidates_
+            for (train, test), seed in zip(folds, seeds)
+        )
+        return np.reshape(scores, (len(self.cv_candidates_), len(folds)))
+
+    def _held_out_auc(self, X, is_anomaly, sample_weight, train, test, sampler,
+                      epsilon, seed):
+        """ROC AUC on the ``test`` rows of one candidate fitted on ``train``."""
+        model, reference = self._fit_one(
+            X[train], is_anomaly[train], sample_weight[train], sampler, epsilon,
+            np.random.RandomState(seed),
+        )
+        return roc_auc_score(~is_anomaly[test], _score(model, reference, X[test]),
+                             sample_weight=sample_weight[test])
 
     def _fit_one(self, X, is_anomaly, sample_weight, sampler, epsilon, rng):
         """Fit a clone of the estimator on one (1+eps) training set.

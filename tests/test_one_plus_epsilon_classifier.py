@@ -108,6 +108,16 @@ def test_epsilon_auto_takes_a_cv_splitter():
     assert model.cv_scores_.mean() > 0.97
 
 
+def test_parallel_search_gives_the_serial_result():
+    X_train, y_train, X_test, _ = gaussian_with_anomalies(n_normal=400, n_known=40)
+    serial, parallel = (
+        OnePlusEpsilonClassifier(LogisticRegression(), n_jobs=n_jobs, random_state=0)
+        .fit(X_train, y_train) for n_jobs in (None, 2))
+    np.testing.assert_array_equal(parallel.cv_scores_, serial.cv_scores_)
+    assert (parallel.sampler_, parallel.epsilon_) == (serial.sampler_, serial.epsilon_)
+    np.testing.assert_array_equal(parallel.score_samples(X_test), serial.score_samples(X_test))
+
+
 def test_epsilon_auto_falls_back_below_min_known_anomalies():
     X_train, y_train, _, _ = gaussian_with_anomalies(n_known=5)
     model = OnePlusEpsilonClassifier(default_epsilon=0.3, random_state=0).fit(X_train, y_train)
