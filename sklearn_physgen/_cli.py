@@ -976,8 +976,8 @@ def _run_with_threads(args, splits, settings):
     BLAS) threads, restored after.
 
     Gradient boosting on a few thousand events is slower on two OpenMP
-    threads than on one (4.6 s against 2.8 s for one fit on 2,760 HIGGS
-    events, 2 cores): the threads' start-up per tree outweighs the work. So
+    threads than on one (``benchmarks/bench_threads.py``; the docs'
+    benchmarks page): the threads' start-up per tree outweighs the work. So
     the native pools are held to ``--threads`` as torch is.
     """
     threads_before = torch.get_num_threads()
